@@ -1,0 +1,16 @@
+// Matrix products through the backend's GEMM (OpenBLAS on the CPU, cuBLAS on CUDA).
+//   C = A·B:          dA = G·Bᵀ,  dB = Aᵀ·G
+//   y = x·Wᵀ + b:     dx = G·W,   dW = Gᵀ·x,   db = Σ_rows G     (linear, W is [out, in])
+#pragma once
+#include "elbo/tensor.hpp"
+
+namespace elbo {
+
+// a[..., M, K] · b[..., K, N] → [..., M, N]. Leading (batch) axes broadcast; a 1-D b is not
+// accepted (reshape it to [K, 1]). Both 2-D: a plain matrix product.
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+// x[N, in] · weight[out, in]ᵀ + bias[out]; bias may be undefined.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
+
+}  // namespace elbo

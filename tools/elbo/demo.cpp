@@ -1,0 +1,5 @@
+#include <cstdio>
+int run_demo(int, char**) {
+  std::printf("demo: not available yet\n");
+  return 1;
+}
