@@ -42,7 +42,10 @@ std::vector<double> Tensor::to_vector() const {
 
 double Tensor::item() const {
   ELBO_CHECK(numel() == 1, "item: needs a one-element tensor, got ", str());
-  return to_vector()[0];
+  Tensor host = device() == Device::cpu ? *this : to_device(*this, Device::cpu);
+  Tensor value = empty(Shape{}, DType::f64, Device::cpu);  // pooled: no allocation in a loop
+  backend(Device::cpu).copy(make_view(host, Shape{}, Shape{}, host.offset()), value);
+  return *value.data<double>();
 }
 
 }  // namespace elbo
