@@ -1,0 +1,151 @@
+// Training-step benchmark: forward, backward and Adam for the two benchmark networks
+// (docs/BENCHMARKS.md), timed as the PyTorch peer script times them, so the figures compare.
+//
+//   (a) conv: the conv β-VAE for 64×64×1 images, batch 64      (models::Architecture::conv64)
+//   (b) mlp:  the MLP VAE 784-512-256-2·10, batch 128           (models::Architecture::mlp784)
+//
+// Inputs are random binary images (a pool of 8 batches used in turn); loss = β-VAE with β = 4;
+// Adam, lr 1e-4. After a warm-up of ≥ 5 steps and ≥ 2 s, which also sets the steps per window,
+// it times several windows of about 2 s and reports the median rate.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "elbo/context.hpp"
+#include "elbo/models/vae.hpp"
+#include "elbo/ops.hpp"
+
+using namespace elbo;
+
+namespace {
+
+struct Options {
+  int threads = 0;
+  std::string models = "conv,mlp";
+  int windows = 7;
+  double window_seconds = 2.0, warmup_seconds = 2.0;
+  double beta = 4.0, lr = 1e-4;
+  int64_t latents = 10;
+  double peak_per_core = 115.0;  // measured fp32 FMA peak of one core of the reference machine, GFLOP/s
+};
+
+void usage() {
+  std::printf(
+      "usage: bench_train [options]\n"
+      "  --threads N            threads (default: OMP_NUM_THREADS or all cores)\n"
+      "  --models LIST          comma list of conv, mlp (default conv,mlp)\n"
+      "  --windows N            timed windows, median reported (default 7)\n"
+      "  --window-seconds S     length of one window (default 2)\n"
+      "  --warmup-seconds S     warm-up (default 2)\n"
+      "  --peak GFLOPS          fp32 peak of one core, for the %%-of-peak column (default 115)\n"
+      "Prints one line per model: RESULT <model> samples/s <rate> steps/s <rate> GFLOP/s <rate> threads <n>\n");
+}
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Forward multiply-accumulates per sample, counted layer by layer (conv: OH·OW·C_out·C_in·k²;
+// transposed conv: H·W·C_in·C_out·k²; linear: in·out). Training ≈ 3 × forward FLOPs.
+double forward_macs(models::Architecture a) {
+  if (a == models::Architecture::conv64)
+    return 524288 + 4194304 + 2097152 + 1048576 + 262144 + 5120 +  // encoder
+           2560 + 262144 + 1048576 + 2097152 + 4194304 + 524288;   // decoder
+  return 784 * 512 + 512 * 256 + 256 * 20 + 10 * 256 + 256 * 512 + 512 * 784;
+}
+
+void run(const Options& o, const std::string& name) {
+  models::Architecture arch = name == "conv" ? models::Architecture::conv64 : models::Architecture::mlp784;
+  int64_t batch = name == "conv" ? 64 : 128;
+  nn::Init init{.seed = 1234};
+  models::Vae model(init, arch, o.latents);
+  nn::Optimizer opt = nn::adam(model.parameters(), o.lr);
+  Shape image = name == "conv" ? Shape{batch, 1, 64, 64} : Shape{batch, 784};
+  std::vector<Tensor> pool;
+  for (uint64_t i = 0; i < 8; ++i) pool.push_back(greater(uniform(image, 1235, i), full(Shape{}, 0.5)));
+
+  uint64_t step = 0;
+  auto one_step = [&] {
+    uint64_t k = step++;
+    return models::train_step(model, opt, pool[k % pool.size()], o.beta, 1, k);
+  };
+  double t0 = now();
+  while (step < 5 || now() - t0 < o.warmup_seconds) one_step();
+  double per_step = (now() - t0) / static_cast<double>(step);
+  int64_t steps_per_window = std::max<int64_t>(3, static_cast<int64_t>(o.window_seconds / per_step + 0.5));
+  std::vector<double> rates;
+  models::StepResult last;
+  for (int w = 0; w < o.windows; ++w) {
+    double start = now();
+    for (int64_t s = 0; s < steps_per_window; ++s) last = one_step();
+    rates.push_back(static_cast<double>(steps_per_window) / (now() - start));
+  }
+  ELBO_CHECK(std::isfinite(last.loss), "bench_train: the loss became ", last.loss);
+  std::sort(rates.begin(), rates.end());
+  double median = rates[rates.size() / 2];
+  double gflops = median * static_cast<double>(batch) * 3 * 2 * forward_macs(arch) / 1e9;
+  int threads = num_threads();
+  std::printf("%-4s train batch=%-4lld %8.2f steps/s (min %.2f max %.2f) %9.1f samples/s %7.2f ms/step %6.1f GFLOP/s "
+              "(%.0f%% of %.0f GFLOP/s peak)\n",
+              name.c_str(), static_cast<long long>(batch), median, rates.front(), rates.back(),
+              median * static_cast<double>(batch), 1000.0 / median, gflops,
+              100.0 * gflops / (o.peak_per_core * threads), o.peak_per_core * threads);
+  std::printf("RESULT %s samples/s %.1f steps/s %.3f GFLOP/s %.1f threads %d\n", name.c_str(),
+              median * static_cast<double>(batch), median, gflops, threads);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "bench_train: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      usage();
+      return 0;
+    } else if (a == "--threads") {
+      o.threads = std::atoi(value());
+    } else if (a == "--models") {
+      o.models = value();
+    } else if (a == "--windows") {
+      o.windows = std::atoi(value());
+    } else if (a == "--window-seconds") {
+      o.window_seconds = std::atof(value());
+    } else if (a == "--warmup-seconds") {
+      o.warmup_seconds = std::atof(value());
+    } else if (a == "--peak") {
+      o.peak_per_core = std::atof(value());
+    } else {
+      std::fprintf(stderr, "bench_train: unknown option '%s' (see --help)\n", a.c_str());
+      return 2;
+    }
+  }
+  if (o.threads > 0) set_num_threads(o.threads);
+  std::printf("# elbo bench_train: threads=%d\n", num_threads());
+  size_t start = 0;
+  while (start <= o.models.size()) {
+    size_t end = o.models.find(',', start);
+    if (end == std::string::npos) end = o.models.size();
+    std::string m = o.models.substr(start, end - start);
+    if (m != "conv" && m != "mlp") {
+      std::fprintf(stderr, "bench_train: unknown model '%s' (choose conv or mlp)\n", m.c_str());
+      return 2;
+    }
+    run(o, m);
+    start = end + 1;
+  }
+  return 0;
+}
