@@ -31,7 +31,8 @@ int64_t Shape::numel() const {
 
 void Shape::push_back(int64_t d) {
   ELBO_CHECK(ndim < kMaxDims, "Shape: more than ", kMaxDims, " dimensions");
-  ELBO_CHECK(d >= 0, "Shape: negative extent ", d);
+  // −1 is allowed for reshape's inferred extent; tensors themselves check for negative extents.
+  ELBO_CHECK(d >= -1, "Shape: negative extent ", d);
   dims[ndim++] = d;
 }
 

@@ -151,6 +151,8 @@ Tensor Tensor::detach() const {
 
 // ---- construction -------------------------------------------------------------------------------
 Tensor empty(const Shape& shape, DType dtype, Device device) {
+  for (int i = 0; i < shape.ndim; ++i)
+    ELBO_CHECK(shape.dims[i] >= 0, "empty: negative extent in shape ", shape.str());
   Storage* s = storage_pool().acquire();
   s->refcount = 1;
   s->bytes = static_cast<size_t>(shape.numel()) * dtype_size(dtype);
