@@ -1,143 +1,233 @@
 // Elementwise kernels: unary functions and their derivatives, and broadcasting binary ops.
-// The formulas are listed with UnaryOp and BinaryOp in include/elbo/ops/backend.hpp.
-#include <cmath>
+// The formulas are listed with UnaryOp and BinaryOp in include/elbo/ops/backend.hpp; the f32
+// math routines (exp, log, tanh, ...) are in vecmath.hpp.
+//
+// One loop serves every op (map_elements). Each op is a generic lambda written once for any lane
+// type: f32 runs call it on whole SIMD vectors, f64 and strided elements call it on one scalar.
+// The vecmath routines give the same bits in every lane type, so an element's value does not
+// depend on whether it falls in a vector, a masked partial vector or a scalar step, and therefore
+// not on where OpenMP's chunks begin: results are bit-identical at any thread count.
+#include <algorithm>
+#include <utility>
 
 #include "ops/cpu/cpu_kernels.hpp"
+#include "ops/cpu/vecmath.hpp"
 
 namespace elbo::cpu {
 
 namespace {
 
-// out = f(in_0, ..., in_{K-2}) elementwise, where ops[K-1] is the output and the inputs are
-// views of the output's shape (broadcast inputs carry zero strides).
-template <class T, int K, class F>
-void map_elements(const Tensor* const (&ops)[K], F f) {
+// Elements per parallel work item: a fixed multiple of every vector width.
+constexpr int64_t kBlock = 1 << 14;
+
+// The iteration space of an elementwise op over K operands (operand 0 is the output): the
+// output's shape with extent-1 axes dropped, and adjacent axes i, i+1 merged into one wherever
+// every operand steps through them as through a single axis, stride[i] = stride[i+1]·dims[i+1].
+// A contiguous tensor becomes one axis; x[N,C,H,W] + b[1,C,1,1] becomes [N, C, H·W] with b's
+// strides (0, 1, 0); x[N,D] + b[1,D] stays [N, D] with b's strides (0, 1).
+template <int K>
+struct Loop {
+  int ndim = 0;
+  int64_t dims[kMaxDims] = {};
+  int64_t strides[K][kMaxDims] = {};
+};
+
+template <int K>
+Loop<K> merge_axes(const Tensor* const (&operands)[K]) {
+  Loop<K> loop;
+  const Shape& shape = operands[0]->shape();
+  for (int i = 0; i < shape.ndim; ++i) {
+    int64_t d = shape.dims[i];
+    if (d == 1) continue;
+    int last = loop.ndim - 1;
+    bool merge = last >= 0;
+    for (int k = 0; k < K && merge; ++k) merge = loop.strides[k][last] == operands[k]->strides().dims[i] * d;
+    if (!merge) {
+      last = loop.ndim++;
+      loop.dims[last] = 1;
+    }
+    loop.dims[last] *= d;
+    for (int k = 0; k < K; ++k) loop.strides[k][last] = operands[k]->strides().dims[i];
+  }
+  if (loop.ndim == 0) {  // one element
+    loop.ndim = 1;
+    loop.dims[0] = 1;
+    for (int k = 0; k < K; ++k) loop.strides[k][0] = 1;
+  }
+  return loop;
+}
+
+// out[i] = f(in_0[i], ...) over a run of n elements where out is contiguous and each input is
+// contiguous or, where `constant[k]`, one value repeated (a broadcast operand): whole vectors of
+// lane type V, then one masked partial vector.
+template <class V, class T, class F, size_t... I>
+void vector_run(F& f, T* out, const T* const* in, const bool* constant, int64_t n, std::index_sequence<I...>) {
+  constexpr int W = vm::width<V>;
+  V fixed[sizeof...(I)];
+  for (size_t k = 0; k < sizeof...(I); ++k) fixed[k] = V(constant[k] ? in[k][0] : T(0));
+  int64_t i = 0;
+  for (; i + W <= n; i += W)
+    vm::store(out + i, f((constant[I] ? fixed[I] : vm::load<V>(in[I] + i))...));
+  if (i < n) {
+    int64_t rest = n - i;
+    vm::store(out + i, f((constant[I] ? fixed[I] : vm::load<V>(in[I] + i, rest))...), rest);
+  }
+}
+
+// The same for any strides, one scalar element at a time.
+template <class T, class F, size_t... I>
+void strided_run(F& f, T* out, int64_t out_step, const T* const* in, const int64_t* step, int64_t n,
+                 std::index_sequence<I...>) {
+  for (int64_t i = 0; i < n; ++i) out[i * out_step] = f(in[I][i * step[I]]...);
+}
+
+// operands[0] = f(operands[1], ...) elementwise; the inputs are views of the output's shape
+// (broadcast inputs carry zero strides). The elements are cut into blocks of kBlock in row-major
+// order, one parallel work item each; a block walks the runs along the last merged axis.
+template <class T, class V, int K, class F>
+void map_elements(const char* name, const Tensor* const (&operands)[K], F f) {
+  constexpr int N = K - 1;  // inputs
+  for (int k = 1; k < K; ++k) {
+    ELBO_CHECK(operands[k]->shape() == operands[0]->shape(), name, ": operand shape ", operands[k]->shape().str(),
+               " differs from the output's ", operands[0]->shape().str());
+    ELBO_CHECK(operands[k]->dtype() == operands[0]->dtype(), name, ": operand dtype ",
+               dtype_name(operands[k]->dtype()), " differs from the output's ", dtype_name(operands[0]->dtype()));
+  }
+  int64_t n = operands[0]->numel();
+  if (n == 0) return;
+  const Loop<K> loop = merge_axes(operands);
+  const int last = loop.ndim - 1;
+  const int64_t run = loop.dims[last];
   T* base[K];
-  bool contiguous = true;
-  for (int k = 0; k < K; ++k) {
-    base[k] = static_cast<T*>(ops[k]->raw_data());
-    contiguous = contiguous && ops[k]->is_contiguous() && ops[k]->shape() == ops[K - 1]->shape();
+  for (int k = 0; k < K; ++k) base[k] = static_cast<T*>(operands[k]->raw_data());
+  int64_t step[N];
+  bool constant[N];
+  bool vectorised = loop.strides[0][last] == 1;
+  for (int k = 0; k < N; ++k) {
+    step[k] = loop.strides[k + 1][last];
+    constant[k] = step[k] == 0;
+    vectorised = vectorised && (step[k] == 0 || step[k] == 1);
   }
-  T* out = base[K - 1];
-  if (contiguous) {
-    int64_t n = ops[K - 1]->numel();
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
 #pragma omp parallel for schedule(static) if (n > kParallelGrain)
-    for (int64_t i = 0; i < n; ++i) {
-      T in[K - 1];
-      for (int k = 0; k < K - 1; ++k) in[k] = base[k][i];
-      out[i] = f(in);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t begin = b * kBlock, end = std::min(n, begin + kBlock);
+    // Where `begin` lies: its row (an index over the outer axes) and its column in that run.
+    int64_t row = begin / run, col = begin % run;
+    int64_t index[kMaxDims] = {};
+    int64_t offset[K] = {};
+    for (int d = last - 1; d >= 0; --d) {
+      index[d] = row % loop.dims[d];
+      row /= loop.dims[d];
+      for (int k = 0; k < K; ++k) offset[k] += index[d] * loop.strides[k][d];
     }
-    return;
-  }
-  const Shape* strides[K];
-  int64_t step[K];
-  int last = ops[K - 1]->ndim() - 1;
-  for (int k = 0; k < K; ++k) {
-    strides[k] = &ops[k]->strides();
-    step[k] = last >= 0 ? ops[k]->strides()[last] : 0;
-  }
-  for_each_row<K>(ops[K - 1]->shape(), strides, [&](const int64_t* off, int64_t count) {
-    for (int64_t i = 0; i < count; ++i) {
-      T in[K - 1];
-      for (int k = 0; k < K - 1; ++k) in[k] = base[k][off[k] + i * step[k]];
-      out[off[K - 1] + i * step[K - 1]] = f(in);
+    for (int64_t pos = begin; pos < end;) {
+      const int64_t count = std::min(run - col, end - pos);
+      T* out = base[0] + offset[0] + col * loop.strides[0][last];
+      const T* in[N];
+      for (int k = 0; k < N; ++k) in[k] = base[k + 1] + offset[k + 1] + col * step[k];
+      if (vectorised) vector_run<V>(f, out, in, constant, count, std::make_index_sequence<N>{});
+      else strided_run(f, out, loop.strides[0][last], in, step, count, std::make_index_sequence<N>{});
+      pos += count;
+      col = 0;
+      for (int d = last - 1; d >= 0; --d) {  // next row, as an odometer
+        for (int k = 0; k < K; ++k) offset[k] += loop.strides[k][d];
+        if (++index[d] < loop.dims[d]) break;
+        for (int k = 0; k < K; ++k) offset[k] -= loop.strides[k][d] * loop.dims[d];
+        index[d] = 0;
+      }
     }
-  });
+  }
 }
 
-template <class T>
-T sigmoid_of(T x) {
-  // Two branches keep exp's argument ≤ 0, so neither overflows.
-  if (x >= 0) return T(1) / (T(1) + std::exp(-x));
-  T e = std::exp(x);
-  return e / (T(1) + e);
-}
-
-template <class T>
-T softplus_of(T x) {
-  return (x > 0 ? x : T(0)) + std::log1p(std::exp(-std::abs(x)));
-}
-
+// y = f(x). Each lambda takes x of any lane type; T and the parameters a, b are scalars.
 template <class T>
 void unary_typed(UnaryOp op, T a, T b, const Tensor& x, const Tensor& y) {
-  const Tensor* ops[2] = {&x, &y};
+  const Tensor* operands[2] = {&y, &x};
+  const char* name = unary_op_name(op);
+  auto map = [&](auto f) { map_elements<T, vm::Vec<T>>(name, operands, f); };
   switch (op) {
-    case UnaryOp::neg: return map_elements<T>(ops, [](const T* v) { return -v[0]; });
-    case UnaryOp::exp: return map_elements<T>(ops, [](const T* v) { return std::exp(v[0]); });
-    case UnaryOp::log: return map_elements<T>(ops, [](const T* v) { return std::log(v[0]); });
-    case UnaryOp::log1p: return map_elements<T>(ops, [](const T* v) { return std::log1p(v[0]); });
-    case UnaryOp::sqrt: return map_elements<T>(ops, [](const T* v) { return std::sqrt(v[0]); });
-    case UnaryOp::abs: return map_elements<T>(ops, [](const T* v) { return std::abs(v[0]); });
-    case UnaryOp::square: return map_elements<T>(ops, [](const T* v) { return v[0] * v[0]; });
-    case UnaryOp::relu: return map_elements<T>(ops, [](const T* v) { return v[0] > 0 ? v[0] : T(0); });
-    case UnaryOp::leaky_relu: return map_elements<T>(ops, [a](const T* v) { return v[0] > 0 ? v[0] : a * v[0]; });
-    case UnaryOp::elu:
-      return map_elements<T>(ops, [a](const T* v) { return v[0] > 0 ? v[0] : a * std::expm1(v[0]); });
-    case UnaryOp::sigmoid: return map_elements<T>(ops, [](const T* v) { return sigmoid_of(v[0]); });
-    case UnaryOp::tanh: return map_elements<T>(ops, [](const T* v) { return std::tanh(v[0]); });
-    case UnaryOp::softplus: return map_elements<T>(ops, [](const T* v) { return softplus_of(v[0]); });
-    case UnaryOp::silu: return map_elements<T>(ops, [](const T* v) { return v[0] * sigmoid_of(v[0]); });
-    case UnaryOp::pow_scalar: return map_elements<T>(ops, [a](const T* v) { return std::pow(v[0], a); });
-    case UnaryOp::soft_clamp: return map_elements<T>(ops, [a](const T* v) { return a * std::tanh(v[0] / a); });
-    case UnaryOp::clamp:
-      return map_elements<T>(ops, [a, b](const T* v) { return v[0] < a ? a : (v[0] > b ? b : v[0]); });
-    case UnaryOp::scale: return map_elements<T>(ops, [a](const T* v) { return a * v[0]; });
-    case UnaryOp::add_scalar: return map_elements<T>(ops, [a](const T* v) { return v[0] + a; });
+    case UnaryOp::neg: return map([](auto x) { return -x; });
+    case UnaryOp::exp: return map([](auto x) { return vm::exp(x); });
+    case UnaryOp::log: return map([](auto x) { return vm::log(x); });
+    case UnaryOp::log1p: return map([](auto x) { return vm::log1p(x); });
+    case UnaryOp::sqrt: return map([](auto x) { return vm::sqrt(x); });
+    case UnaryOp::abs: return map([](auto x) { return vm::abs(x); });
+    case UnaryOp::square: return map([](auto x) { return x * x; });
+    case UnaryOp::relu: return map([](auto x) { return vm::max(T(0), x); });
+    case UnaryOp::leaky_relu: return map([a](auto x) { return vm::select(x > T(0), x, a * x); });
+    case UnaryOp::elu: return map([a](auto x) { return vm::select(x > T(0), x, a * vm::expm1(x)); });
+    case UnaryOp::sigmoid: return map([](auto x) { return vm::sigmoid(x); });
+    case UnaryOp::tanh: return map([](auto x) { return vm::tanh(x); });
+    case UnaryOp::softplus: return map([](auto x) { return vm::softplus(x); });
+    case UnaryOp::silu: return map([](auto x) { return x * vm::sigmoid(x); });
+    case UnaryOp::pow_scalar: return map([a](auto x) { return vm::pow(x, decltype(x)(a)); });
+    case UnaryOp::soft_clamp: return map([a](auto x) { return a * vm::tanh(x / a); });
+    case UnaryOp::clamp: return map([a, b](auto x) { return vm::min(b, vm::max(a, x)); });
+    case UnaryOp::scale: return map([a](auto x) { return a * x; });
+    case UnaryOp::add_scalar: return map([a](auto x) { return x + a; });
   }
 }
 
-// gx = gy · f'(x), with v = {x, y, gy}.
+// gx = gy · f'(x), each lambda taking (x, y, gy) and reading what its derivative needs.
 template <class T>
 void unary_backward_typed(UnaryOp op, T a, T b, const Tensor& x, const Tensor& y, const Tensor& gy,
                           const Tensor& gx) {
-  const Tensor* ops[4] = {&x, &y, &gy, &gx};
+  const Tensor* operands[4] = {&gx, &x, &y, &gy};
+  const char* name = unary_op_name(op);
+  auto map = [&](auto f) { map_elements<T, vm::Vec<T>>(name, operands, f); };
   switch (op) {
-    case UnaryOp::neg: return map_elements<T>(ops, [](const T* v) { return -v[2]; });
-    case UnaryOp::exp: return map_elements<T>(ops, [](const T* v) { return v[2] * v[1]; });
-    case UnaryOp::log: return map_elements<T>(ops, [](const T* v) { return v[2] / v[0]; });
-    case UnaryOp::log1p: return map_elements<T>(ops, [](const T* v) { return v[2] / (T(1) + v[0]); });
-    case UnaryOp::sqrt: return map_elements<T>(ops, [](const T* v) { return v[2] / (T(2) * v[1]); });
+    case UnaryOp::neg: return map([](auto, auto, auto g) { return -g; });
+    case UnaryOp::exp: return map([](auto, auto y, auto g) { return g * y; });
+    case UnaryOp::log: return map([](auto x, auto, auto g) { return g / x; });
+    case UnaryOp::log1p: return map([](auto x, auto, auto g) { return g / (x + T(1)); });
+    case UnaryOp::sqrt: return map([](auto, auto y, auto g) { return g / (T(2) * y); });
     case UnaryOp::abs:
-      return map_elements<T>(ops, [](const T* v) { return v[0] > 0 ? v[2] : (v[0] < 0 ? -v[2] : T(0)); });
-    case UnaryOp::square: return map_elements<T>(ops, [](const T* v) { return T(2) * v[0] * v[2]; });
-    case UnaryOp::relu: return map_elements<T>(ops, [](const T* v) { return v[0] > 0 ? v[2] : T(0); });
-    case UnaryOp::leaky_relu: return map_elements<T>(ops, [a](const T* v) { return v[0] > 0 ? v[2] : a * v[2]; });
-    case UnaryOp::elu: return map_elements<T>(ops, [a](const T* v) { return v[0] > 0 ? v[2] : v[2] * (v[1] + a); });
-    case UnaryOp::sigmoid: return map_elements<T>(ops, [](const T* v) { return v[2] * v[1] * (T(1) - v[1]); });
-    case UnaryOp::tanh: return map_elements<T>(ops, [](const T* v) { return v[2] * (T(1) - v[1] * v[1]); });
-    case UnaryOp::softplus: return map_elements<T>(ops, [](const T* v) { return v[2] * sigmoid_of(v[0]); });
+      return map([](auto x, auto, auto g) { return vm::select(x > T(0), g, vm::select(x < T(0), -g, T(0))); });
+    case UnaryOp::square: return map([](auto x, auto, auto g) { return (T(2) * x) * g; });
+    case UnaryOp::relu: return map([](auto x, auto, auto g) { return vm::select(x > T(0), g, T(0)); });
+    case UnaryOp::leaky_relu: return map([a](auto x, auto, auto g) { return vm::select(x > T(0), g, a * g); });
+    // y = a·(e^x − 1) for x ≤ 0, so f'(x) = a·e^x = y + a
+    case UnaryOp::elu: return map([a](auto x, auto y, auto g) { return vm::select(x > T(0), g, g * (y + a)); });
+    case UnaryOp::sigmoid: return map([](auto, auto y, auto g) { return (g * y) * (T(1) - y); });
+    case UnaryOp::tanh: return map([](auto, auto y, auto g) { return g * vm::fma(-y, y, T(1)); });
+    case UnaryOp::softplus: return map([](auto x, auto, auto g) { return g * vm::sigmoid(x); });
+    // silu' = σ + x·σ·(1 − σ) = σ·(1 + x·(1 − σ))
     case UnaryOp::silu:
-      return map_elements<T>(ops, [](const T* v) {
-        T s = sigmoid_of(v[0]);
-        return v[2] * s * (T(1) + v[0] * (T(1) - s));
+      return map([](auto x, auto, auto g) {
+        auto s = vm::sigmoid(x);
+        return (g * s) * vm::fma(x, T(1) - s, T(1));
       });
     case UnaryOp::pow_scalar:
-      return map_elements<T>(ops, [a](const T* v) { return v[2] * a * std::pow(v[0], a - T(1)); });
+      return map([a](auto x, auto, auto g) { return (g * a) * vm::pow(x, decltype(x)(a - T(1))); });
+    // y = a·tanh(x/a), so f'(x) = 1 − tanh²(x/a) = 1 − (y/a)²
     case UnaryOp::soft_clamp:
-      return map_elements<T>(ops, [a](const T* v) {
-        T t = v[1] / a;
-        return v[2] * (T(1) - t * t);
+      return map([a](auto, auto y, auto g) {
+        auto t = y / a;
+        return g * vm::fma(-t, t, T(1));
       });
     case UnaryOp::clamp:
-      return map_elements<T>(ops, [a, b](const T* v) { return (v[0] >= a && v[0] <= b) ? v[2] : T(0); });
-    case UnaryOp::scale: return map_elements<T>(ops, [a](const T* v) { return a * v[2]; });
-    case UnaryOp::add_scalar: return map_elements<T>(ops, [](const T* v) { return v[2]; });
+      return map([a, b](auto x, auto, auto g) { return vm::select((x >= a) & (x <= b), g, T(0)); });
+    case UnaryOp::scale: return map([a](auto, auto, auto g) { return a * g; });
+    case UnaryOp::add_scalar: return map([](auto, auto, auto g) { return g; });
   }
 }
 
 template <class T>
 void binary_typed(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
-  const Tensor* ops[3] = {&a, &b, &out};
+  const Tensor* operands[3] = {&out, &a, &b};
+  const char* name = binary_op_name(op);
+  auto map = [&](auto f) { map_elements<T, vm::Vec<T>>(name, operands, f); };
   switch (op) {
-    case BinaryOp::add: return map_elements<T>(ops, [](const T* v) { return v[0] + v[1]; });
-    case BinaryOp::sub: return map_elements<T>(ops, [](const T* v) { return v[0] - v[1]; });
-    case BinaryOp::mul: return map_elements<T>(ops, [](const T* v) { return v[0] * v[1]; });
-    case BinaryOp::div: return map_elements<T>(ops, [](const T* v) { return v[0] / v[1]; });
-    case BinaryOp::pow: return map_elements<T>(ops, [](const T* v) { return std::pow(v[0], v[1]); });
-    case BinaryOp::maximum: return map_elements<T>(ops, [](const T* v) { return v[0] >= v[1] ? v[0] : v[1]; });
-    case BinaryOp::minimum: return map_elements<T>(ops, [](const T* v) { return v[0] <= v[1] ? v[0] : v[1]; });
-    case BinaryOp::equal: return map_elements<T>(ops, [](const T* v) { return v[0] == v[1] ? T(1) : T(0); });
-    case BinaryOp::greater: return map_elements<T>(ops, [](const T* v) { return v[0] > v[1] ? T(1) : T(0); });
+    case BinaryOp::add: return map([](auto u, auto v) { return u + v; });
+    case BinaryOp::sub: return map([](auto u, auto v) { return u - v; });
+    case BinaryOp::mul: return map([](auto u, auto v) { return u * v; });
+    case BinaryOp::div: return map([](auto u, auto v) { return u / v; });
+    case BinaryOp::pow: return map([](auto u, auto v) { return vm::pow(u, v); });
+    case BinaryOp::maximum: return map([](auto u, auto v) { return vm::select(u >= v, u, v); });
+    case BinaryOp::minimum: return map([](auto u, auto v) { return vm::select(u <= v, u, v); });
+    case BinaryOp::equal: return map([](auto u, auto v) { return vm::select(u == v, T(1), T(0)); });
+    case BinaryOp::greater: return map([](auto u, auto v) { return vm::select(u > v, T(1), T(0)); });
   }
 }
 
