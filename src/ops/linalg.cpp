@@ -11,14 +11,18 @@ namespace elbo {
 
 namespace {
 
-// x as a 3-D [batch, rows, cols] view (batch 1 for a matrix), contiguous in the last axis.
+// x as a 3-D [batch, rows, cols] view (batch 1 for a matrix) that GEMM accepts: contiguous in
+// the last axis, and rows at least a row length apart (BLAS needs lda ≥ cols), which a view
+// expanded along its rows (row stride 0) is not.
 Tensor as_batched(const Tensor& x) {
-  Tensor c = x.strides()[x.ndim() - 1] == 1 || x.shape()[x.ndim() - 1] == 1 ? x : contiguous(x);
+  int64_t rows = x.size(-2), cols = x.size(-1);
+  bool unit_columns = x.strides()[x.ndim() - 1] == 1 || cols == 1;
+  bool rows_apart = rows == 1 || x.strides()[x.ndim() - 2] >= cols;
+  Tensor c = unit_columns && rows_apart ? x : contiguous(x);
   if (c.ndim() == 3) return c;
   if (c.ndim() == 2)
     return make_view(c, Shape{1, c.size(0), c.size(1)}, Shape{0, c.strides()[0], 1}, c.offset());
   c = contiguous(c);
-  int64_t rows = c.size(-2), cols = c.size(-1);
   return make_view(c, Shape{c.numel() / (rows * cols), rows, cols}, Shape{rows * cols, cols, 1}, c.offset());
 }
 
