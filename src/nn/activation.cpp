@@ -1,0 +1,19 @@
+// Activation modules (nn/activation.hpp).
+#include "elbo/nn/activation.hpp"
+
+#include <sstream>
+
+#include "elbo/ops/math.hpp"
+
+namespace elbo::nn {
+
+Tensor Activation::forward(const Tensor& x) { return unary(op, x, a); }
+
+std::string Activation::str() const {
+  if (op != UnaryOp::leaky_relu && op != UnaryOp::elu) return std::string(name) + "()";
+  std::ostringstream s;
+  s << name << "(" << a << ")";
+  return s.str();
+}
+
+}  // namespace elbo::nn
