@@ -8,6 +8,7 @@ namespace {
 // The CPU backend: each method forwards to its kernel family in src/ops/cpu/.
 class CpuBackend final : public Backend {
  public:
+  CpuBackend() { cpu::choose_blas_kernels(); }
   Device device() const override { return Device::cpu; }
   Allocator& allocator() override { return cpu_allocator(); }
   void copy(const Tensor& src, const Tensor& dst) override { cpu::copy(src, dst); }
@@ -79,6 +80,11 @@ bool device_available(Device device) {
   }
 #endif
   return device == Device::cpu;
+}
+
+const char* cpu_blas_kernels() {
+  backend(Device::cpu);  // constructing the backend settles OpenBLAS's choice
+  return cpu::blas_kernels();
 }
 
 const char* unary_op_name(UnaryOp op) {

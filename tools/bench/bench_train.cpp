@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
     }
   }
   if (o.threads > 0) set_num_threads(o.threads);
-  std::printf("# elbo bench_train: threads=%d\n", num_threads());
+  std::printf("# elbo bench_train: threads=%d, OpenBLAS kernels: %s\n", num_threads(), cpu_blas_kernels());
   size_t start = 0;
   while (start <= o.models.size()) {
     size_t end = o.models.find(',', start);

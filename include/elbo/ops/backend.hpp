@@ -132,5 +132,7 @@ Backend& backend(Device device);
 inline Backend& backend(const Tensor& t) { return backend(t.device()); }
 Allocator& allocator_for(Device device);
 bool device_available(Device device);
+// The kernel family OpenBLAS runs on this CPU (e.g. "Cooperlake"), for reports.
+const char* cpu_blas_kernels();
 
 }  // namespace elbo

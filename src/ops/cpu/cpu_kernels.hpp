@@ -6,6 +6,11 @@
 
 namespace elbo::cpu {
 
+// Makes OpenBLAS use the kernels of this CPU (gemm.cpp); called once, by the backend's constructor.
+void choose_blas_kernels();
+// The name of the kernel family OpenBLAS uses (e.g. "Cooperlake").
+const char* blas_kernels();
+
 // Elementwise loops smaller than this run on one thread (OpenMP start-up costs more).
 constexpr int64_t kParallelGrain = 1 << 15;
 

@@ -1,9 +1,43 @@
 // Batched matrix products through OpenBLAS (sgemm / dgemm), one call per batch index.
 #include <cblas.h>
 
+#include <cstdlib>
+#include <cstring>
+
 #include "ops/cpu/cpu_kernels.hpp"
 
+// OpenBLAS's own entry points for choosing its kernels (weak: absent from builds without
+// DYNAMIC_ARCH, where there is nothing to choose).
+extern "C" {
+char* openblas_get_corename(void);
+void gotoblas_dynamic_init(void) __attribute__((weak));
+void gotoblas_dynamic_quit(void) __attribute__((weak));
+}
+
 namespace elbo::cpu {
+
+// OpenBLAS chooses its kernels once, when it is loaded, from the CPU model. Debian 12's OpenBLAS
+// (0.3.21) does not know CPUs newer than itself (Intel Sapphire and Emerald Rapids among them) and
+// falls back to its generic SSE3 kernels ("Prescott"), 3-4x slower than its AVX-512 kernels on the
+// same machine. When that happened and the user did not choose with OPENBLAS_CORETYPE, this asks
+// OpenBLAS to choose again, naming the newest kernel family this CPU's instruction set runs.
+void choose_blas_kernels() {
+  if (std::getenv("OPENBLAS_CORETYPE") || !gotoblas_dynamic_init || !gotoblas_dynamic_quit) return;
+  if (std::strcmp(openblas_get_corename(), "Prescott") != 0) return;  // OpenBLAS knew this CPU
+  const char* core = nullptr;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+    core = __builtin_cpu_supports("avx512bf16") ? "COOPERLAKE" : "SKYLAKEX";
+  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    core = "HASWELL";
+  if (!core) return;
+  setenv("OPENBLAS_CORETYPE", core, 1);  // read by gotoblas_dynamic_init, then removed again
+  gotoblas_dynamic_quit();
+  gotoblas_dynamic_init();
+  unsetenv("OPENBLAS_CORETYPE");
+}
+
+const char* blas_kernels() { return openblas_get_corename(); }
 
 void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b, double beta,
           const Tensor& c) {
