@@ -140,6 +140,7 @@ int main(int argc, char** argv) {
     size_t end = o.models.find(',', start);
     if (end == std::string::npos) end = o.models.size();
     std::string m = o.models.substr(start, end - start);
+    if (m == "none") break;  // print the header only
     if (m != "conv" && m != "mlp") {
       std::fprintf(stderr, "bench_train: unknown model '%s' (choose conv or mlp)\n", m.c_str());
       return 2;

@@ -5,7 +5,8 @@
 #
 # For each thread count in THREADS (default "1 2") it runs, each in a fresh process:
 #   elbo      BUILD_DIR/bench_train (networks (a) conv beta-VAE 64x64 batch 64, (b) MLP VAE batch 128)
-#   torch     Debian's python3-torch 1.13 with the OpenMP build of OpenBLAS (/usr/bin/python3)
+#   torch     Debian's python3-torch 1.13 with the OpenMP build of OpenBLAS (/usr/bin/python3), made to
+#             use the same OpenBLAS kernels as elbo (OPENBLAS_CORETYPE; see docs/BENCHMARKS.md)
 #   torch-pip the newest PyTorch from PyPI, if a virtual environment with it exists at TORCH_VENV
 # and prints samples/s for each and the ratio elbo / peer. REPEATS (default 3) processes per
 # configuration; the best median is kept (2-thread figures on this machine vary between processes).
@@ -21,6 +22,10 @@ TORCH_VENV=${TORCH_VENV:-/work/venv-torch}
 OPENBLAS_OMP=/usr/lib/x86_64-linux-gnu/openblas-openmp
 
 [ -x "$BUILD_DIR/bench_train" ] || { echo "run.sh: $BUILD_DIR/bench_train not built; run 'make build'" >&2; exit 1; }
+
+# The OpenBLAS kernel family elbo runs on this CPU, given to the Debian peer too.
+CORETYPE=$("$BUILD_DIR/bench_train" --models none 2>/dev/null | sed -n 's/.*OpenBLAS kernels: \([A-Za-z0-9]*\).*/\1/p' | tr a-z A-Z)
+echo "OpenBLAS kernels: ${CORETYPE:-unknown}" >&2
 
 declare -A best
 record() {  # record KEY VALUE: keep the maximum
@@ -42,9 +47,9 @@ for t in $THREADS; do
       OMP_NUM_THREADS=$t "$BUILD_DIR/bench_train" --threads "$t" | tee /dev/stderr | awk '/^RESULT/ {print $2, $4}')
     for p in "${peers[@]}"; do
       echo "== threads $t, repeat $r: $p" >&2
-      if [ "$p" = torch ]; then py=/usr/bin/python3; libs=$OPENBLAS_OMP; else py=$TORCH_VENV/bin/python3; libs=; fi
+      if [ "$p" = torch ]; then py=/usr/bin/python3; libs=$OPENBLAS_OMP; core=$CORETYPE; else py=$TORCH_VENV/bin/python3; libs=; core=; fi
       while read -r model sps; do record "$p/$model/$t" "$sps"; done < <(
-        LD_LIBRARY_PATH=$libs "$py" "$PEER_SCRIPT" --threads "$t" --infer-n 0 --windows 5 2>&1 | tee /dev/stderr |
+        env ${core:+OPENBLAS_CORETYPE=$core} LD_LIBRARY_PATH=$libs "$py" "$PEER_SCRIPT" --threads "$t" --infer-n 0 --windows 5 2>&1 | tee /dev/stderr |
           awk '$2 == "train" { for (i = 1; i <= NF; i++) if ($i == "samples/s") print $1, $(i-1) }')
     done
   done
