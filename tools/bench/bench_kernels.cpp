@@ -69,9 +69,15 @@ double time_per_call(const Options& o, const std::function<void()>& f) {
   return times[times.size() / 2];
 }
 
-bool wants(const Options& o, const char* section) {
-  const std::string list = "," + o.sections + ",";
-  return list.find("," + std::string(section) + ",") != std::string::npos;
+// Whether `section` is one of the comma-separated names in --sections.
+bool wants(const Options& o, const std::string& section) {
+  size_t start = 0;
+  while (start <= o.sections.size()) {
+    const size_t end = std::min(o.sections.find(',', start), o.sections.size());
+    if (o.sections.compare(start, end - start, section) == 0) return true;
+    start = end + 1;
+  }
+  return false;
 }
 
 void print_rate(const Options& o, const char* name, double flops, double seconds) {
@@ -89,16 +95,16 @@ void bench_gemm(const Options& o) {
   };
   const Product products[] = {
       {"square 512", 512, 512, 512},
-      {"(a) enc fc 1024→256, batch 64", 64, 256, 1024},
-      {"(a) enc fc 256→20, batch 64", 64, 20, 256},
-      {"(a) dec fc 10→256, batch 64", 64, 256, 10},
-      {"(a) dec fc 256→1024, batch 64", 64, 1024, 256},
-      {"(b) 784→512, batch 128", 128, 512, 784},
-      {"(b) 512→256, batch 128", 128, 256, 512},
-      {"(b) 256→20, batch 128", 128, 20, 256},
-      {"(b) 10→256, batch 128", 128, 256, 10},
-      {"(b) 256→512, batch 128", 128, 512, 256},
-      {"(b) 512→784, batch 128", 128, 784, 512},
+      {"(a) enc fc 1024->256, batch 64", 64, 256, 1024},
+      {"(a) enc fc 256->20, batch 64", 64, 20, 256},
+      {"(a) dec fc 10->256, batch 64", 64, 256, 10},
+      {"(a) dec fc 256->1024, batch 64", 64, 1024, 256},
+      {"(b) 784->512, batch 128", 128, 512, 784},
+      {"(b) 512->256, batch 128", 128, 256, 512},
+      {"(b) 256->20, batch 128", 128, 20, 256},
+      {"(b) 10->256, batch 128", 128, 256, 10},
+      {"(b) 256->512, batch 128", 128, 512, 256},
+      {"(b) 512->784, batch 128", 128, 784, 512},
   };
   std::printf("gemm (f32, y = x·Wᵀ)\n");
   Backend& cpu = backend(Device::cpu);
@@ -121,10 +127,10 @@ struct Layer {
 
 // Network (a): the four stride-2 4x4 convolutions of the encoder and the four transposed ones of the decoder.
 const Layer kLayers[] = {
-    {"conv1 1→32 64→32", 1, 32, 64, false, false},   {"conv2 32→32 32→16", 32, 32, 32, false, true},
-    {"conv3 32→64 16→8", 32, 64, 16, false, true},   {"conv4 64→64 8→4", 64, 64, 8, false, true},
-    {"convT1 64→64 4→8", 64, 64, 4, true, true},     {"convT2 64→32 8→16", 64, 32, 8, true, true},
-    {"convT3 32→32 16→32", 32, 32, 16, true, true},  {"convT4 32→1 32→64", 32, 1, 32, true, true},
+    {"conv1 1->32 64->32", 1, 32, 64, false, false},   {"conv2 32->32 32->16", 32, 32, 32, false, true},
+    {"conv3 32->64 16->8", 32, 64, 16, false, true},   {"conv4 64->64 8->4", 64, 64, 8, false, true},
+    {"convT1 64->64 4->8", 64, 64, 4, true, true},     {"convT2 64->32 8->16", 64, 32, 8, true, true},
+    {"convT3 32->32 16->32", 32, 32, 16, true, true},  {"convT4 32->1 32->64", 32, 1, 32, true, true},
 };
 
 void bench_conv(const Options& o, bool transposed) {
