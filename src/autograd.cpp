@@ -61,10 +61,12 @@ void accumulate_grad(Node& node, int index, const Tensor& grad) {
     Tensor& acc = producer->grad_output;
     acc = acc.defined() ? add(acc, grad) : grad;
   } else {
-    // Leaves keep their own copy: `grad` may be shared with another input of the same node,
-    // and optimisers and clipping modify leaf gradients in place.
+    // Leaves keep a gradient nobody else holds, since optimisers and clipping modify it in place.
+    // A gradient referenced only by the caller's handle (a fresh result) is taken as it is;
+    // one that is shared (the same g sent to both inputs of an add, say) is copied.
     Tensor acc = input.grad();
-    input.set_grad(acc.defined() ? add(acc, grad) : grad.clone());
+    bool unshared = grad.impl()->refcount == 1 && grad.storage()->refcount == 1 && grad.is_contiguous();
+    input.set_grad(acc.defined() ? add(acc, grad) : unshared ? grad : grad.clone());
   }
 }
 

@@ -109,12 +109,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Tensor wc = weight.is_contiguous() ? weight : contiguous(weight);
   Shape out_shape{x.size(0), weight.size(0)};
   Tensor out = empty(out_shape, x.dtype(), x.device());
-  double beta = 0.0;
-  if (bias.defined()) {  // out ← bias in every row, then out ← x·Wᵀ + out
-    backend(x).copy(broadcast_view(bias, out_shape), out);
-    beta = 1.0;
-  }
-  backend(x).gemm(false, true, 1.0, as_batched(xc), as_batched(wc), beta, as_batched(out));
+  backend(x).gemm(false, true, 1.0, as_batched(xc), as_batched(wc), 0.0, as_batched(out));
+  if (bias.defined()) backend(x).binary(BinaryOp::add, out, broadcast_view(bias, out_shape), out);  // + b per row
   if (needs_grad(x, weight, bias)) record("linear", linear_backward, out, {xc, wc, bias});
   return out;
 }
