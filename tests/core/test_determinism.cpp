@@ -7,6 +7,7 @@
 #include "elbo/context.hpp"
 #include "elbo/data/toy_shapes.hpp"
 #include "elbo/models/vae.hpp"
+#include "elbo/ops.hpp"
 
 using namespace elbo;
 
@@ -42,4 +43,23 @@ TEST_CASE("determinism: a conv VAE trained 20 steps gives identical bytes at 1 a
   CHECK(std::memcmp(two.data(), again.data(), two.size()) == 0);
   // The comparison can fail: one step fewer changes the parameters.
   CHECK(std::memcmp(one.data(), fewer.data(), one.size()) != 0);
+}
+
+TEST_CASE("determinism: OpenBLAS gives identical bits at 1 and 2 threads for the benchmark Linear shapes") {
+  // (rows, in, out) of the Linear layers of both benchmark networks at their batch sizes.
+  const int64_t shapes[][3] = {{128, 784, 512}, {128, 512, 256}, {128, 512, 784}, {64, 1024, 256}, {64, 256, 1024}};
+  int before = num_threads();
+  for (const auto& s : shapes) {
+    Tensor x = normal(Shape{s[0], s[1]}, 1, 1), w = normal(Shape{s[2], s[1]}, 1, 2), b = normal(Shape{s[2]}, 1, 3);
+    std::vector<std::vector<double>> results[2];
+    for (int threads = 1; threads <= 2; ++threads) {
+      set_num_threads(threads);
+      Tensor xr = x.detach().requires_grad_(), wr = w.detach().requires_grad_(), br = b.detach().requires_grad_();
+      Tensor y = linear(xr, wr, br);
+      sum(mul(y, y)).backward();
+      results[threads - 1] = {y.to_vector(), xr.grad().to_vector(), wr.grad().to_vector(), br.grad().to_vector()};
+    }
+    for (size_t k = 0; k < 4; ++k) CHECK(results[0][k] == results[1][k]);
+  }
+  set_num_threads(before);
 }

@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
+#include <algorithm>
 
 #include "ops/cpu/cpu_kernels.hpp"
 
@@ -63,20 +65,38 @@ void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tenso
   int64_t sc = c.strides()[0];
   ELBO_CHECK(a.size(0) == 1 || a.size(0) == batch, "gemm: batch of ", a.str(), " does not match ", c.str());
   ELBO_CHECK(b.size(0) == 1 || b.size(0) == batch, "gemm: batch of ", b.str(), " does not match ", c.str());
-  if (c.dtype() == DType::f32) {
-    const float* ap = a.data<float>();
-    const float* bp = b.data<float>();
-    float* cp = c.data<float>();
-    for (int64_t i = 0; i < batch; ++i)
-      cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, static_cast<float>(alpha), ap + i * sa, lda, bp + i * sb, ldb,
-                  static_cast<float>(beta), cp + i * sc, ldc);
-  } else {
-    const double* ap = a.data<double>();
-    const double* bp = b.data<double>();
-    double* cp = c.data<double>();
-    for (int64_t i = 0; i < batch; ++i)
-      cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, alpha, ap + i * sa, lda, bp + i * sb, ldb, beta, cp + i * sc, ldc);
-  }
+  // C is cut into a few blocks of rows or columns (along its longer side), fixed by the shapes
+  // alone, and each block is one single-threaded GEMM over the whole K, called inside elbo's
+  // parallel loop (where the OpenMP build of OpenBLAS runs on the calling thread). Every element
+  // of C is then computed by the same call with the same operands whatever the number of threads,
+  // so its bits never change; left to itself, OpenBLAS splits some of these products differently
+  // at 1 and 2 threads. Blocks are multiples of 16 and at least 64 wide.
+  const bool split_rows = M > N;
+  const int64_t side = split_rows ? M : N;
+  const int64_t block = std::max<int64_t>(64, ((side + 3) / 4 + 15) / 16 * 16);
+  const int64_t m_tiles = split_rows ? (M + block - 1) / block : 1, n_tiles = split_rows ? 1 : (N + block - 1) / block;
+  const int64_t m_size = split_rows ? block : M, n_size = split_rows ? N : block;
+  const int64_t tiles = batch * m_tiles * n_tiles;
+  dispatch_floating(c.dtype(), "gemm", [&](auto zero) {
+    using T = decltype(zero);
+    const T* ap = a.data<T>();
+    const T* bp = b.data<T>();
+    T* cp = c.data<T>();
+#pragma omp parallel for schedule(static)
+    for (int64_t t = 0; t < tiles; ++t) {
+      int64_t i = t / (m_tiles * n_tiles), m0 = (t / n_tiles) % m_tiles * m_size, n0 = t % n_tiles * n_size;
+      int64_t mb = std::min(m_size, M - m0), nb = std::min(n_size, N - n0);
+      // Rows m0.. of op(A) and columns n0.. of op(B), in row-major storage.
+      const T* at = ap + i * sa + (trans_a ? m0 : m0 * lda);
+      const T* bt = bp + i * sb + (trans_b ? n0 * ldb : n0);
+      T* ct = cp + i * sc + m0 * ldc + n0;
+      if constexpr (std::is_same_v<T, float>)
+        cblas_sgemm(CblasRowMajor, ta, tb, mb, nb, K, static_cast<float>(alpha), at, lda, bt, ldb,
+                    static_cast<float>(beta), ct, ldc);
+      else
+        cblas_dgemm(CblasRowMajor, ta, tb, mb, nb, K, alpha, at, lda, bt, ldb, beta, ct, ldc);
+    }
+  });
 }
 
 }  // namespace elbo::cpu
