@@ -9,8 +9,11 @@ namespace elbo {
 
 void set_num_threads(int n) {
   ELBO_CHECK(n >= 1, "set_num_threads: need at least 1 thread, got ", n);
+  // elbo's kernels use n OpenMP threads; OpenBLAS stays single-threaded, called on each of them
+  // within elbo's own fixed partition of every product (src/ops/cpu/gemm.cpp).
+  // (OpenBLAS's OpenMP build may pass its own count on to OpenMP: set it first.)
+  openblas_set_num_threads(1);
   omp_set_num_threads(n);
-  openblas_set_num_threads(n);
 }
 
 int num_threads() { return omp_get_max_threads(); }

@@ -15,6 +15,7 @@ namespace {
 // Trains the convolutional VAE for `steps` Adam steps and returns every parameter's bytes.
 std::vector<unsigned char> train_and_dump(int threads, int steps) {
   set_num_threads(threads);
+  REQUIRE(num_threads() == threads);  // the comparison means nothing unless the count took effect
   nn::Init init{.seed = 11};
   models::Vae model(init, models::Architecture::conv64, 6);
   nn::Optimizer opt = nn::adam(model.parameters(), 1e-3);
@@ -54,6 +55,7 @@ TEST_CASE("determinism: OpenBLAS gives identical bits at 1 and 2 threads for the
     std::vector<std::vector<double>> results[2];
     for (int threads = 1; threads <= 2; ++threads) {
       set_num_threads(threads);
+      REQUIRE(num_threads() == threads);
       Tensor xr = x.detach().requires_grad_(), wr = w.detach().requires_grad_(), br = b.detach().requires_grad_();
       Tensor y = linear(xr, wr, br);
       sum(mul(y, y)).backward();

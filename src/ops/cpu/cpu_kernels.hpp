@@ -6,7 +6,7 @@
 
 namespace elbo::cpu {
 
-// Makes OpenBLAS use the kernels of this CPU (gemm.cpp); called once, by the backend's constructor.
+// Makes OpenBLAS single-threaded (elbo partitions GEMMs itself) and use this CPU's kernels (gemm.cpp); called once, by the backend's constructor.
 void choose_blas_kernels();
 // The name of the kernel family OpenBLAS uses (e.g. "Cooperlake").
 const char* blas_kernels();

@@ -1,5 +1,6 @@
 // Batched matrix products through OpenBLAS (sgemm / dgemm), one call per batch index.
 #include <cblas.h>
+#include <omp.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -18,12 +19,13 @@ void gotoblas_dynamic_quit(void) __attribute__((weak));
 
 namespace elbo::cpu {
 
+namespace {
 // OpenBLAS chooses its kernels once, when it is loaded, from the CPU model. Debian 12's OpenBLAS
 // (0.3.21) does not know CPUs newer than itself (Intel Sapphire and Emerald Rapids among them) and
 // falls back to its generic SSE3 kernels ("Prescott"), 3-4x slower than its AVX-512 kernels on the
 // same machine. When that happened and the user did not choose with OPENBLAS_CORETYPE, this asks
 // OpenBLAS to choose again, naming the newest kernel family this CPU's instruction set runs.
-void choose_blas_kernels() {
+void choose_kernel_family() {
   if (std::getenv("OPENBLAS_CORETYPE") || !gotoblas_dynamic_init || !gotoblas_dynamic_quit) return;
   if (std::strcmp(openblas_get_corename(), "Prescott") != 0) return;  // OpenBLAS knew this CPU
   const char* core = nullptr;
@@ -37,6 +39,16 @@ void choose_blas_kernels() {
   gotoblas_dynamic_quit();
   gotoblas_dynamic_init();
   unsetenv("OPENBLAS_CORETYPE");
+}
+}  // namespace
+
+void choose_blas_kernels() {
+  // OpenBLAS's set-up may reset OpenMP's thread count: keep the one elbo was given.
+  const int threads = omp_get_max_threads();
+  choose_kernel_family();
+  // elbo runs every GEMM on one thread within its own fixed partition (gemm below).
+  openblas_set_num_threads(1);
+  omp_set_num_threads(threads);
 }
 
 const char* blas_kernels() { return openblas_get_corename(); }
@@ -66,11 +78,11 @@ void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tenso
   ELBO_CHECK(a.size(0) == 1 || a.size(0) == batch, "gemm: batch of ", a.str(), " does not match ", c.str());
   ELBO_CHECK(b.size(0) == 1 || b.size(0) == batch, "gemm: batch of ", b.str(), " does not match ", c.str());
   // C is cut into a few blocks of rows or columns (along its longer side), fixed by the shapes
-  // alone, and each block is one single-threaded GEMM over the whole K, called inside elbo's
-  // parallel loop (where the OpenMP build of OpenBLAS runs on the calling thread). Every element
+  // alone, and each block is one GEMM over the whole K on one thread (OpenBLAS itself is kept
+  // single-threaded: choose_blas_kernels), the blocks shared among elbo's threads. Every element
   // of C is then computed by the same call with the same operands whatever the number of threads,
-  // so its bits never change; left to itself, OpenBLAS splits some of these products differently
-  // at 1 and 2 threads. Blocks are multiples of 16 and at least 64 wide.
+  // so its bits never change; left to its own threads, OpenBLAS splits some of these products
+  // differently at 1 and 2 threads. Blocks are multiples of 16 and at least 64 wide.
   const bool split_rows = M > N;
   const int64_t side = split_rows ? M : N;
   const int64_t block = std::max<int64_t>(64, ((side + 3) / 4 + 15) / 16 * 16);
@@ -82,7 +94,8 @@ void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tenso
     const T* ap = a.data<T>();
     const T* bp = b.data<T>();
     T* cp = c.data<T>();
-#pragma omp parallel for schedule(static)
+    const bool parallel = tiles > 1 && 2.0 * static_cast<double>(batch * M * N * K) >= 1e6;
+#pragma omp parallel for schedule(static) if (parallel)
     for (int64_t t = 0; t < tiles; ++t) {
       int64_t i = t / (m_tiles * n_tiles), m0 = (t / n_tiles) % m_tiles * m_size, n0 = t % n_tiles * n_size;
       int64_t mb = std::min(m_size, M - m0), nb = std::min(n_size, N - n0);
