@@ -9,10 +9,12 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "elbo/context.hpp"
 #include "elbo/ops.hpp"
 
 namespace elbo::testing {
@@ -75,6 +77,40 @@ inline void check_gradients(const std::string& name, const TensorFn& f, std::vec
     }
     CHECK_MESSAGE(failures == 0, name << ": " << failures << " mismatched elements in input " << k);
   }
+}
+
+
+// ---- helpers shared by the test suites -------------------------------------------------------
+
+// An f64 tensor holding `values` (row-major).
+inline Tensor f64(const Shape& shape, std::initializer_list<double> values) {
+  return from_values(shape, values, DType::f64);
+}
+
+// Every element of `got` within `tol` of `want`.
+inline void check_values(const Tensor& got, const std::vector<double>& want, double tol) {
+  std::vector<double> v = got.to_vector();
+  REQUIRE(v.size() == want.size());
+  for (size_t i = 0; i < v.size(); ++i)
+    CHECK_MESSAGE(std::abs(v[i] - want[i]) <= tol, "element " << i << ": " << v[i] << " vs " << want[i]);
+}
+
+// Same shape, dtype and bytes.
+inline bool same_bytes(const Tensor& a, const Tensor& b) {
+  Tensor u = contiguous(a), v = contiguous(b);
+  return u.shape() == v.shape() && u.dtype() == v.dtype() &&
+         std::memcmp(u.raw_data(), v.raw_data(), static_cast<size_t>(u.numel()) * dtype_size(u.dtype())) == 0;
+}
+
+// f() computed at 1 and at 2 threads gives the same bytes.
+inline void check_thread_invariant(const std::string& what, const std::function<Tensor()>& f) {
+  int before = num_threads();
+  set_num_threads(1);
+  Tensor one = f();
+  set_num_threads(2);
+  Tensor two = f();
+  set_num_threads(before);
+  CHECK_MESSAGE(same_bytes(one, two), what << ": results differ between 1 and 2 threads");
 }
 
 }  // namespace elbo::testing

@@ -11,6 +11,7 @@
 #include "gradcheck.hpp"
 
 using namespace elbo;
+using namespace elbo::testing;
 using namespace elbo::nn;
 
 namespace {
@@ -19,11 +20,6 @@ std::vector<std::string> names_of(const std::vector<NamedTensor>& named) {
   std::vector<std::string> out;
   for (const NamedTensor& n : named) out.push_back(n.name);
   return out;
-}
-
-bool same_bytes(const Tensor& a, const Tensor& b) {
-  return a.shape() == b.shape() && a.dtype() == b.dtype() &&
-         std::memcmp(a.raw_data(), b.raw_data(), a.numel() * dtype_size(a.dtype())) == 0;
 }
 
 // A two-part model whose children are members: names must read "encoder.0.weight".

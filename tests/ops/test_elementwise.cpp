@@ -14,6 +14,7 @@
 #include "gradcheck.hpp"
 
 using namespace elbo;
+using namespace elbo::testing;
 using elbo::testing::check_gradients;
 using elbo::testing::random_f64;
 
@@ -92,23 +93,6 @@ void check_close(const std::string& what, const Tensor& a, const Tensor& b, doub
       FAIL_CHECK(what << ": element " << i << ": " << u[i] << " vs " << v[i]);
   }
   CHECK_MESSAGE(bad == 0, what << ": " << bad << " mismatches");
-}
-
-bool same_bytes(const Tensor& a, const Tensor& b) {
-  Tensor u = contiguous(a), v = contiguous(b);
-  return u.numel() == v.numel() && u.dtype() == v.dtype() &&
-         std::memcmp(u.raw_data(), v.raw_data(), static_cast<size_t>(u.numel()) * dtype_size(u.dtype())) == 0;
-}
-
-// f() computed at 1 and at 2 threads gives the same bytes.
-void check_thread_invariant(const std::string& what, const std::function<Tensor()>& f) {
-  int before = num_threads();
-  set_num_threads(1);
-  Tensor one = f();
-  set_num_threads(2);
-  Tensor two = f();
-  set_num_threads(before);
-  CHECK_MESSAGE(same_bytes(one, two), what << ": results differ between 1 and 2 threads");
 }
 
 }  // namespace

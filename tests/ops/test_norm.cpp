@@ -8,19 +8,11 @@
 #include "gradcheck.hpp"
 
 using namespace elbo;
+using namespace elbo::testing;
 using elbo::testing::check_gradients;
 using elbo::testing::random_f64;
 
 namespace {
-
-Tensor f64(const Shape& shape, std::initializer_list<double> values) { return from_values(shape, values, DType::f64); }
-
-void check_values(const Tensor& got, const std::vector<double>& want, double tol) {
-  std::vector<double> v = got.to_vector();
-  REQUIRE(v.size() == want.size());
-  for (size_t i = 0; i < v.size(); ++i)
-    CHECK_MESSAGE(std::abs(v[i] - want[i]) <= tol, "element " << i << ": " << v[i] << " vs " << want[i]);
-}
 
 // x[4, 2]: channel 0 is {1, 2, 3, 4} (μ = 2.5, biased σ² = 1.25, unbiased 5/3),
 //          channel 1 is {−1, 0, 0, 5} (μ = 1, biased σ² = 5.5, unbiased 22/3).

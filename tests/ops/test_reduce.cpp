@@ -15,6 +15,7 @@
 #include "gradcheck.hpp"
 
 using namespace elbo;
+using namespace elbo::testing;
 using elbo::testing::check_gradients;
 using elbo::testing::random_f64;
 
@@ -39,22 +40,6 @@ std::vector<double> reference(const Tensor& x, const std::vector<int>& axes, boo
     a = is_max ? std::max(a, v) : a + v;
   }
   return std::vector<double>(acc.begin(), acc.end());
-}
-
-bool same_bytes(const Tensor& a, const Tensor& b) {
-  Tensor u = contiguous(a), v = contiguous(b);
-  return u.numel() == v.numel() &&
-         std::memcmp(u.raw_data(), v.raw_data(), static_cast<size_t>(u.numel()) * dtype_size(u.dtype())) == 0;
-}
-
-void check_thread_invariant(const std::string& what, const std::function<Tensor()>& f) {
-  int before = num_threads();
-  set_num_threads(1);
-  Tensor one = f();
-  set_num_threads(2);
-  Tensor two = f();
-  set_num_threads(before);
-  CHECK_MESSAGE(same_bytes(one, two), what << ": results differ between 1 and 2 threads");
 }
 
 struct Pattern {

@@ -13,16 +13,11 @@
 #include "gradcheck.hpp"
 
 using namespace elbo;
+using namespace elbo::testing;
 using elbo::testing::check_gradients;
 using elbo::testing::random_f64;
 
 namespace {
-
-bool same_bytes(const Tensor& a, const Tensor& b) {
-  Tensor u = contiguous(a), v = contiguous(b);
-  return u.numel() == v.numel() &&
-         std::memcmp(u.raw_data(), v.raw_data(), static_cast<size_t>(u.numel()) * dtype_size(u.dtype())) == 0;
-}
 
 void check_close(const std::string& what, const std::vector<double>& got, const std::vector<double>& want, double tol) {
   REQUIRE(got.size() == want.size());

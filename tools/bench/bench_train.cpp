@@ -19,32 +19,21 @@
 #include "elbo/context.hpp"
 #include "elbo/models/vae.hpp"
 #include "elbo/ops.hpp"
+#include "args.hpp"
 
 using namespace elbo;
 
 namespace {
 
 struct Options {
-  int threads = 0;
+  int64_t threads = 0;
   std::string models = "conv,mlp";
-  int windows = 7;
+  int64_t windows = 7;
   double window_seconds = 2.0, warmup_seconds = 2.0;
   double beta = 4.0, lr = 1e-4;
   int64_t latents = 10;
-  double peak_per_core = 115.0;  // measured fp32 FMA peak of one core of the reference machine, GFLOP/s
+  double peak_per_core = 175.6;  // fp32 FMA peak of one core, measured with fma_peak.c (docs/BENCHMARKS.md)
 };
-
-void usage() {
-  std::printf(
-      "usage: bench_train [options]\n"
-      "  --threads N            threads (default: OMP_NUM_THREADS or all cores)\n"
-      "  --models LIST          comma list of conv, mlp (default conv,mlp)\n"
-      "  --windows N            timed windows, median reported (default 7)\n"
-      "  --window-seconds S     length of one window (default 2)\n"
-      "  --warmup-seconds S     warm-up (default 2)\n"
-      "  --peak GFLOPS          fp32 peak of one core, for the %%-of-peak column (default 115)\n"
-      "Prints one line per model: RESULT <model> samples/s <rate> steps/s <rate> GFLOP/s <rate> threads <n>\n");
-}
 
 double now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -80,7 +69,7 @@ void run(const Options& o, const std::string& name) {
   int64_t steps_per_window = std::max<int64_t>(3, static_cast<int64_t>(o.window_seconds / per_step + 0.5));
   std::vector<double> rates;
   models::StepResult last;
-  for (int w = 0; w < o.windows; ++w) {
+  for (int64_t w = 0; w < o.windows; ++w) {
     double start = now();
     for (int64_t s = 0; s < steps_per_window; ++s) last = one_step();
     rates.push_back(static_cast<double>(steps_per_window) / (now() - start));
@@ -104,36 +93,17 @@ void run(const Options& o, const std::string& name) {
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> const char* {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "bench_train: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--help" || a == "-h") {
-      usage();
-      return 0;
-    } else if (a == "--threads") {
-      o.threads = std::atoi(value());
-    } else if (a == "--models") {
-      o.models = value();
-    } else if (a == "--windows") {
-      o.windows = std::atoi(value());
-    } else if (a == "--window-seconds") {
-      o.window_seconds = std::atof(value());
-    } else if (a == "--warmup-seconds") {
-      o.warmup_seconds = std::atof(value());
-    } else if (a == "--peak") {
-      o.peak_per_core = std::atof(value());
-    } else {
-      std::fprintf(stderr, "bench_train: unknown option '%s' (see --help)\n", a.c_str());
-      return 2;
-    }
-  }
-  if (o.threads > 0) set_num_threads(o.threads);
+  cli::Args args("bench_train",
+                 "Times training steps of the benchmark networks. Prints one line per model:\n"
+                 "RESULT <model> samples/s <rate> steps/s <rate> GFLOP/s <rate> threads <n>");
+  args.flag("--threads", o.threads, "threads (0: OMP_NUM_THREADS or all cores)");
+  args.flag("--models", o.models, "comma list of conv, mlp (none: print the header only)");
+  args.flag("--windows", o.windows, "timed windows, median reported");
+  args.flag("--window-seconds", o.window_seconds, "length of one window");
+  args.flag("--warmup-seconds", o.warmup_seconds, "warm-up");
+  args.flag("--peak", o.peak_per_core, "fp32 peak of one core in GFLOP/s, for the %-of-peak column");
+  if (!args.parse(argc, argv)) return args.exit_code();
+  if (o.threads > 0) set_num_threads(static_cast<int>(o.threads));
   std::printf("# elbo bench_train: threads=%d, OpenBLAS kernels: %s\n", num_threads(), cpu_blas_kernels());
   size_t start = 0;
   while (start <= o.models.size()) {
