@@ -16,8 +16,8 @@ namespace elbo::metrics {
 // positive and one negative.
 double roc_auc(const double* scores, const uint8_t* positive, int64_t n);
 
-// One-vs-rest macro average over the columns of proba[n, K] against labels[n] ∈ [0, K):
-// column k scores "label == k". As sklearn's roc_auc_score on one-hot targets (average="macro",
+// One-vs-rest macro average over the columns of proba[n, K] against labels[n]: column k scores
+// "label == k"; a label outside [0, K) (a class the classifier never saw) is negative everywhere. As sklearn's roc_auc_score on one-hot targets (average="macro",
 // what disentanglement_lib's explicitness computes), except that a class without both positives and
 // negatives among the n samples is skipped instead of raising an error. NaN when none has both.
 double roc_auc_one_vs_rest(const double* proba, const int64_t* labels, int64_t n, int64_t K);
