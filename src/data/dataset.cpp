@@ -16,7 +16,8 @@ Tensor Dataset::images(std::span<const int64_t> indices) const {
   Tensor out = empty(Shape{n, s.channels, s.height, s.width});
   float* dst = out.data<float>();
   const int64_t per_image = s.numel();
-#pragma omp parallel for schedule(static)
+  // Rendering a few small images costs less than starting the threads.
+#pragma omp parallel for schedule(static) if (n * per_image >= (1 << 16))
   for (int64_t i = 0; i < n; ++i) image(indices[i], dst + i * per_image);
   return out;
 }
