@@ -22,17 +22,26 @@ struct NodeStats {
   }
 };
 
+// The best candidate so far; its proxy is numerator / denominator (−1 / 1 before the first).
 struct BestSplit {
-  double proxy = -std::numeric_limits<double>::infinity();
+  double numerator = -1.0, denominator = 1.0;
   int32_t feature = -1;
   double threshold = 0.0;
   NodeStats left;
 };
 
-// Running state of one open node during a pass over one feature.
+// Running state of one open node during a pass over one feature: its left part so far and its total.
 struct Scan {
   NodeStats left;
   double last_value = 0.0;
+  int64_t total_count = 0;
+  double total_sum = 0.0;
+};
+
+// What the pass needs of each sample, gathered in one place: its target and its node's slot.
+struct SampleState {
+  double target = 0.0;
+  int32_t slot = -1;  // position of its node among the open nodes, or −1
 };
 
 }  // namespace
@@ -45,6 +54,7 @@ TreeData make_tree_data(const double* x, int64_t n, int64_t d) {
   data.d = d;
   data.columns.resize(static_cast<size_t>(n * d));
   data.sorted.resize(static_cast<size_t>(n * d));
+  data.sorted_values.resize(static_cast<size_t>(n * d));
   for (int64_t f = 0; f < d; ++f) {
     float* column = data.columns.data() + f * n;
     for (int64_t i = 0; i < n; ++i) {
@@ -56,6 +66,7 @@ TreeData make_tree_data(const double* x, int64_t n, int64_t d) {
     std::sort(order, order + n, [column](int32_t a, int32_t b) {
       return column[a] < column[b] || (column[a] == column[b] && a < b);
     });
+    for (int64_t j = 0; j < n; ++j) data.sorted_values[static_cast<size_t>(f * n + j)] = column[order[j]];
   }
   return data;
 }
@@ -86,39 +97,80 @@ RegressionTree fit_regression_tree(const TreeData& data, const double* target, c
   std::vector<int32_t> slot_of;         // node → position in frontier, or −1 when it will not split
   std::vector<Scan> scan;
   std::vector<BestSplit> best;
+  std::vector<SampleState> state(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) state[static_cast<size_t>(i)].target = target[i];
   for (int depth = 0; depth < o.max_depth && !frontier.empty(); ++depth) {
     slot_of.assign(tree.nodes.size(), -1);
-    int32_t open = 0;
+    std::vector<int32_t> open_nodes;
     for (int32_t node : frontier) {
       const NodeStats& s = stats[static_cast<size_t>(node)];
       const bool leaf = s.count < min_split || tree.nodes[static_cast<size_t>(node)].impurity <= DBL_EPSILON;
-      if (!leaf) slot_of[static_cast<size_t>(node)] = open++;
+      if (leaf) continue;
+      slot_of[static_cast<size_t>(node)] = static_cast<int32_t>(open_nodes.size());
+      open_nodes.push_back(node);
     }
-    if (open == 0) break;
-    best.assign(static_cast<size_t>(open), {});
-    scan.resize(static_cast<size_t>(open));
+    if (open_nodes.empty()) break;
+    const size_t open = open_nodes.size();
+    best.assign(open, {});
+    scan.resize(open);
+    for (int64_t i = 0; i < n; ++i)
+      state[static_cast<size_t>(i)].slot = slot_of[static_cast<size_t>(leaf_of[static_cast<size_t>(i)])];
 
     for (int64_t f = 0; f < d; ++f) {
-      for (Scan& s : scan) s = {};
-      const float* column = data.columns.data() + f * n;
+      const float* sorted_values = data.sorted_values.data() + f * n;
       const int32_t* order = data.sorted.data() + f * n;
+      if (open == 1) {
+        // One open node (always the root): the same scan with the running sums in registers.
+        const NodeStats& total = stats[static_cast<size_t>(open_nodes[0])];
+        BestSplit& b = best[0];
+        int64_t count = 0;
+        double sum = 0.0, last_value = 0.0;
+        for (int64_t j = 0; j < n; ++j) {
+          const SampleState& sample = state[static_cast<size_t>(order[j])];
+          if (sample.slot < 0) continue;
+          const double value = static_cast<double>(sorted_values[j]);
+          if (count > 0 && value > last_value + kFeatureThreshold && count >= o.min_samples_leaf &&
+              total.count - count >= o.min_samples_leaf) {
+            const double nl = static_cast<double>(count), nr = static_cast<double>(total.count - count);
+            const double diff = nr * sum - nl * (total.sum - sum);
+            if (diff * diff * b.denominator > b.numerator * (nl * nr)) {
+              b.numerator = diff * diff;
+              b.denominator = nl * nr;
+              b.feature = static_cast<int32_t>(f);
+              b.threshold = last_value / 2.0 + value / 2.0;
+              if (b.threshold == value || std::isinf(b.threshold)) b.threshold = last_value;
+              b.left.count = count;
+              b.left.sum = sum;
+            }
+          }
+          count += 1;
+          sum += sample.target;
+          last_value = value;
+        }
+        continue;
+      }
+      for (size_t t = 0; t < open; ++t) {
+        const NodeStats& total = stats[static_cast<size_t>(open_nodes[t])];
+        scan[t] = {};
+        scan[t].total_count = total.count;
+        scan[t].total_sum = total.sum;
+      }
       for (int64_t j = 0; j < n; ++j) {
-        const int32_t i = order[j];
-        const int32_t slot = slot_of[static_cast<size_t>(leaf_of[static_cast<size_t>(i)])];
-        if (slot < 0) continue;
-        Scan& s = scan[static_cast<size_t>(slot)];
-        const double value = static_cast<double>(column[i]);
+        const SampleState& sample = state[static_cast<size_t>(order[j])];
+        if (sample.slot < 0) continue;
+        Scan& s = scan[static_cast<size_t>(sample.slot)];
+        const double value = static_cast<double>(sorted_values[j]);
         if (s.left.count > 0 && value > s.last_value + kFeatureThreshold) {
           // Candidate: the node's samples seen so far go left.
-          const NodeStats& total = stats[static_cast<size_t>(leaf_of[static_cast<size_t>(i)])];
-          const int64_t n_left = s.left.count, n_right = total.count - n_left;
+          const int64_t n_left = s.left.count, n_right = s.total_count - n_left;
           if (n_left >= o.min_samples_leaf && n_right >= o.min_samples_leaf) {
             const double nl = static_cast<double>(n_left), nr = static_cast<double>(n_right);
-            const double diff = nr * s.left.sum - nl * (total.sum - s.left.sum);
-            const double proxy = diff * diff / (nl * nr);
-            BestSplit& b = best[static_cast<size_t>(slot)];
-            if (proxy > b.proxy) {
-              b.proxy = proxy;
+            const double diff = nr * s.left.sum - nl * (s.total_sum - s.left.sum);
+            BestSplit& b = best[static_cast<size_t>(sample.slot)];
+            // proxy = diff² / (n_L n_R) > best, without dividing.
+            if (diff * diff * b.denominator > b.numerator * (nl * nr)) {
+              b.numerator = diff * diff;
+              b.denominator = nl * nr;
               b.feature = static_cast<int32_t>(f);
               b.threshold = s.last_value / 2.0 + value / 2.0;
               if (b.threshold == value || std::isinf(b.threshold)) b.threshold = s.last_value;
@@ -127,10 +179,17 @@ RegressionTree fit_regression_tree(const TreeData& data, const double* target, c
           }
         }
         s.left.count += 1;
-        s.left.sum += target[i];
-        s.left.sum_squares += target[i] * target[i];
+        s.left.sum += sample.target;
         s.last_value = value;
       }
+    }
+    // The chosen left parts' sums of squares (for their impurities), in one pass over the samples.
+    for (int64_t i = 0; i < n; ++i) {
+      const SampleState& sample = state[static_cast<size_t>(i)];
+      if (sample.slot < 0) continue;
+      BestSplit& b = best[static_cast<size_t>(sample.slot)];
+      if (b.feature >= 0 && static_cast<double>(data.columns[static_cast<size_t>(b.feature * n + i)]) <= b.threshold)
+        b.left.sum_squares += sample.target * sample.target;
     }
 
     // Create the children of every node that found a split, then move its samples down.

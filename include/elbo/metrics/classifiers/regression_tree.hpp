@@ -21,6 +21,8 @@
 //
 // The tree is grown one depth level at a time: for each feature, one pass over all samples in that
 // feature's presorted order accumulates every open node's left sums, so a level costs O(n·d).
+// Candidates are compared by cross-multiplying, diff²·(n_L' n_R') > diff'²·(n_L n_R), rather than
+// dividing: the same order up to rounding.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -47,11 +49,12 @@ struct RegressionTree {
 };
 
 // The training features as the tree builder reads them: float32 columns and, per feature, the
-// sample indices sorted by value (ties by index).
+// sample indices sorted by value (ties by index) with the values in that order.
 struct TreeData {
   int64_t n = 0, d = 0;
-  std::vector<float> columns;    // [d, n]
-  std::vector<int32_t> sorted;   // [d, n]
+  std::vector<float> columns;        // [d, n]
+  std::vector<int32_t> sorted;       // [d, n]
+  std::vector<float> sorted_values;  // [d, n]: columns[f][sorted[f][j]]
 };
 
 TreeData make_tree_data(const double* x, int64_t n, int64_t d);
