@@ -44,12 +44,12 @@ for t in $THREADS; do
   for r in $(seq "$REPEATS"); do
     echo "== threads $t, repeat $r: elbo" >&2
     while read -r model sps; do record "elbo/$model/$t" "$sps"; done < <(
-      OMP_NUM_THREADS=$t "$BUILD_DIR/bench_train" --threads "$t" | tee /dev/stderr | awk '/^RESULT/ {print $2, $4}')
+      OMP_NUM_THREADS=$t "$BUILD_DIR/bench_train" --threads "$t" | tee -a /dev/stderr | awk '/^RESULT/ {print $2, $4}')
     for p in "${peers[@]}"; do
       echo "== threads $t, repeat $r: $p" >&2
       if [ "$p" = torch ]; then py=/usr/bin/python3; libs=$OPENBLAS_OMP; core=$CORETYPE; else py=$TORCH_VENV/bin/python3; libs=; core=; fi
       while read -r model sps; do record "$p/$model/$t" "$sps"; done < <(
-        env ${core:+OPENBLAS_CORETYPE=$core} LD_LIBRARY_PATH=$libs "$py" "$PEER_SCRIPT" --threads "$t" --infer-n 0 --windows 5 2>&1 | tee /dev/stderr |
+        env ${core:+OPENBLAS_CORETYPE=$core} LD_LIBRARY_PATH=$libs "$py" "$PEER_SCRIPT" --threads "$t" --infer-n 0 --windows 5 2>&1 | tee -a /dev/stderr |
           awk '$2 == "train" { for (i = 1; i <= NF; i++) if ($i == "samples/s") print $1, $(i-1) }')
     done
   done

@@ -3,6 +3,8 @@
 #include <omp.h>
 
 #include <cstdlib>
+#include <strings.h>
+
 #include <cstring>
 #include <type_traits>
 #include <algorithm>
@@ -21,20 +23,28 @@ namespace elbo::cpu {
 
 namespace {
 // OpenBLAS chooses its kernels once, when it is loaded, from the CPU model. Debian 12's OpenBLAS
-// (0.3.21) does not know CPUs newer than itself (Intel Sapphire and Emerald Rapids among them) and
-// falls back to its generic SSE3 kernels ("Prescott"), 3-4x slower than its AVX-512 kernels on the
-// same machine. When that happened and the user did not choose with OPENBLAS_CORETYPE, this asks
-// OpenBLAS to choose again, naming the newest kernel family this CPU's instruction set runs.
+// (0.3.21) does not know CPUs newer than itself: on Intel Sapphire and Emerald Rapids it falls back
+// to its generic SSE3 kernels ("Prescott"), on AMD Zen 4 and 5 to its AVX2 kernels ("Haswell"),
+// although both run AVX-512: 1.8-4x slower than its AVX-512 kernels on the same machine. When the
+// family it chose is older than the CPU's instruction set and the user did not choose with
+// OPENBLAS_CORETYPE, this asks OpenBLAS to choose again, naming the newest family the CPU runs.
+bool is_avx512_family(const char* core) {
+  for (const char* name : {"SkylakeX", "Cooperlake", "SapphireRapids"})
+    if (strcasecmp(core, name) == 0) return true;
+  return false;
+}
+
 void choose_kernel_family() {
   if (std::getenv("OPENBLAS_CORETYPE") || !gotoblas_dynamic_init || !gotoblas_dynamic_quit) return;
-  if (std::strcmp(openblas_get_corename(), "Prescott") != 0) return;  // OpenBLAS knew this CPU
+  const char* current = openblas_get_corename();
   const char* core = nullptr;
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
-    core = __builtin_cpu_supports("avx512bf16") ? "COOPERLAKE" : "SKYLAKEX";
-  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    core = "HASWELL";
-  if (!core) return;
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
+    if (!is_avx512_family(current)) core = __builtin_cpu_supports("avx512bf16") ? "COOPERLAKE" : "SKYLAKEX";
+  } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    if (strcasecmp(current, "Prescott") == 0) core = "HASWELL";
+  }
+  if (!core) return;  // OpenBLAS's own choice stands
   setenv("OPENBLAS_CORETYPE", core, 1);  // read by gotoblas_dynamic_init, then removed again
   gotoblas_dynamic_quit();
   gotoblas_dynamic_init();
