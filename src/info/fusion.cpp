@@ -34,31 +34,54 @@ Tensor fingerprint_information(const Tensor& distances) {
   return (log_n - mean(logsumexp(-distances, {1}))) * (1.0 / kLn2);
 }
 
+namespace {
+
+// sim from Î(D), Î(2D) (tensors), Î(D + D_k) (a tensor) and the member's constants.
+Tensor similarity(const Tensor& info_d, const Tensor& info_2d, const Tensor& joint, double info_k, double info_2k,
+                  FusionSimilarity kind) {
+  if (kind == FusionSimilarity::exp_neg_vi) {
+    Tensor vi = joint * 2.0 - info_2d - info_2k;  // 2 Î(D + D_k) − Î(2D) − Î(2D_k)
+    return exp(vi * -kLn2);                       // 2^(−VI)
+  }
+  Tensor mutual = info_d + info_k - joint;  // Î(D) + Î(D_k) − Î(D + D_k)
+  if (kind == FusionSimilarity::mutual_information) return mutual;
+  Tensor self_u = info_d * 2.0 - info_2d;
+  return mutual / sqrt(self_u * (2.0 * info_k - info_2k));
+}
+
+}  // namespace
+
 Tensor fusion_similarity(const Tensor& d, const Tensor& dk, FusionSimilarity kind) {
   ELBO_CHECK(dk.defined() && dk.shape() == d.shape(), "fusion_similarity: the member's fingerprint ",
              dk.defined() ? dk.str() : "undefined", " must have the fused fingerprint's shape ", d.str());
-  Tensor joint = fingerprint_information(d + dk);  // Î(U,V;X)
-  if (kind == FusionSimilarity::exp_neg_vi) {
-    Tensor vi = joint * 2.0 - fingerprint_information(d * 2.0) - fingerprint_information(dk * 2.0);
-    return exp(vi * -kLn2);  // 2^(−VI)
-  }
-  Tensor mutual = fingerprint_information(d) + fingerprint_information(dk) - joint;
-  if (kind == FusionSimilarity::mutual_information) return mutual;
-  Tensor self_u = fingerprint_information(d) * 2.0 - fingerprint_information(d * 2.0);
-  Tensor self_v = fingerprint_information(dk) * 2.0 - fingerprint_information(dk * 2.0);
-  return mutual / sqrt(self_u * self_v);
+  Tensor k = dk.detach().to(d.dtype());
+  return similarity(fingerprint_information(d), fingerprint_information(d * 2.0), fingerprint_information(d + k),
+                    fingerprint_information(k).item(), fingerprint_information(k * 2.0).item(), kind);
 }
 
-Tensor fusion_objective(const Tensor& means, const Tensor& logvars, const std::vector<Tensor>& member_distances,
+FusionMember fusion_member(const Tensor& means, const Tensor& logvars) {
+  NoGradGuard no_grad;
+  FusionMember m;
+  m.distances = bhattacharyya_distance_matrix(means, logvars);
+  m.information = fingerprint_information(m.distances).item();
+  m.information_twice = fingerprint_information(m.distances * 2.0).item();
+  return m;
+}
+
+Tensor fusion_objective(const Tensor& means, const Tensor& logvars, const std::vector<FusionMember>& members,
                         FusionSimilarity kind) {
-  ELBO_CHECK(!member_distances.empty(), "fusion_objective: no ensemble members");
+  ELBO_CHECK(!members.empty(), "fusion_objective: no ensemble members");
   Tensor d = differentiable_bhattacharyya_distances(means, logvars);
+  Tensor info_d = fingerprint_information(d), info_2d = fingerprint_information(d * 2.0);
   Tensor total;
-  for (const Tensor& dk : member_distances) {
-    Tensor s = fusion_similarity(d, dk.to(d.dtype()), kind);
+  for (const FusionMember& m : members) {
+    ELBO_CHECK(m.distances.shape() == d.shape(), "fusion_objective: a member's fingerprint ", m.distances.str(),
+               " does not match the fused one ", d.str());
+    Tensor joint = fingerprint_information(d + m.distances.to(d.dtype()));
+    Tensor s = similarity(info_d, info_2d, joint, m.information, m.information_twice, kind);
     total = total.defined() ? total + s : s;
   }
-  return total * (1.0 / static_cast<double>(member_distances.size()));
+  return total * (1.0 / static_cast<double>(members.size()));
 }
 
 FusedPosterior fuse(const std::vector<Tensor>& member_means, const std::vector<Tensor>& member_logvars,
@@ -66,11 +89,11 @@ FusedPosterior fuse(const std::vector<Tensor>& member_means, const std::vector<T
   ELBO_CHECK(!member_means.empty() && member_means.size() == member_logvars.size(), "fuse: got ", member_means.size(),
              " members' means and ", member_logvars.size(), " members' log-variances");
   ELBO_CHECK(o.dims >= 1 && o.steps >= 0 && o.lr > 0, "fuse: need dims ≥ 1, steps ≥ 0 and lr > 0");
-  std::vector<Tensor> member_distances;
+  std::vector<FusionMember> members;
   int64_t n = -1;
   for (size_t k = 0; k < member_means.size(); ++k) {
-    member_distances.push_back(bhattacharyya_distance_matrix(member_means[k], member_logvars[k]));
-    int64_t nk = member_distances.back().size(0);
+    members.push_back(fusion_member(member_means[k], member_logvars[k]));
+    int64_t nk = members.back().distances.size(0);
     ELBO_CHECK(n < 0 || nk == n, "fuse: member ", k, " has ", nk, " fingerprint points, member 0 has ", n);
     n = nk;
   }
@@ -82,7 +105,7 @@ FusedPosterior fuse(const std::vector<Tensor>& member_means, const std::vector<T
   nn::Optimizer adam = nn::adam({r.means, r.logvars}, o.lr);
   for (int64_t step = 0; step < o.steps; ++step) {
     adam.zero_grad();
-    Tensor s = fusion_objective(r.means, r.logvars, member_distances, o.similarity);
+    Tensor s = fusion_objective(r.means, r.logvars, members, o.similarity);
     r.objective.push_back(s.item());
     neg(s).backward();  // maximise S
     adam.step();

@@ -45,8 +45,17 @@ Tensor differentiable_bhattacharyya_distances(const Tensor& means, const Tensor&
 Tensor fingerprint_information(const Tensor& distances);
 // sim(D, D_k) as a differentiable scalar.
 Tensor fusion_similarity(const Tensor& distances, const Tensor& member_distances, FusionSimilarity kind);
-// S = mean over members of sim(D(means, logvars), D_k): the objective, differentiable in means, logvars.
-Tensor fusion_objective(const Tensor& means, const Tensor& logvars, const std::vector<Tensor>& member_distances,
+
+// A member's fixed fingerprint with its two constant terms, computed once.
+struct FusionMember {
+  Tensor distances;          // D_k [N, N] f64
+  double information;        // Î(D_k)
+  double information_twice;  // Î(2 D_k) = Î(U_k, U_k′; X)
+};
+FusionMember fusion_member(const Tensor& means, const Tensor& logvars);
+// S = mean over members of sim(D(means, logvars), D_k): the objective, differentiable in means and
+// logvars. Î(D) and Î(2D) are computed once, Î(D + D_k) once per member.
+Tensor fusion_objective(const Tensor& means, const Tensor& logvars, const std::vector<FusionMember>& members,
                         FusionSimilarity kind);
 
 struct FusionOptions {
