@@ -202,17 +202,19 @@ TEST_CASE("info: OPTICS matches scikit-learn exactly (optional: needs python3 wi
   namespace fs = std::filesystem;
   fs::path dir = fs::temp_directory_path() / ("elbo_optics_" + std::to_string(getpid()));
   fs::create_directories(dir);
+  // One Python process for every case (importing sklearn dominates the time): for each argument
+  // pair (matrix file, min_samples) it writes the results to the matrix file's name + ".out".
   const std::string script = R"(
 import sys, numpy as np, sklearn
 from sklearn.cluster import OPTICS
-d = np.loadtxt(sys.argv[1], ndmin=2)
-c = OPTICS(min_samples=int(sys.argv[2]), metric='precomputed').fit(d)
-with open(sys.argv[3], 'w') as f:
-    f.write(sklearn.__version__ + '\n')
-    for row in (c.ordering_, c.predecessor_, c.labels_):
-        f.write(' '.join(str(int(v)) for v in row) + '\n')
-    for row in (c.reachability_, c.core_distances_):
-        f.write(' '.join(repr(float(v)) for v in row) + '\n')
+for path, k in zip(sys.argv[1::2], sys.argv[2::2]):
+    c = OPTICS(min_samples=int(k), metric='precomputed').fit(np.loadtxt(path, ndmin=2))
+    with open(path + '.out', 'w') as f:
+        f.write(sklearn.__version__ + '\n')
+        for row in (c.ordering_, c.predecessor_, c.labels_):
+            f.write(' '.join(str(int(v)) for v in row) + '\n')
+        for row in (c.reachability_, c.core_distances_):
+            f.write(' '.join(repr(float(v)) for v in row) + '\n')
 )";
   {
     std::ofstream(dir / "optics.py") << script;
@@ -227,25 +229,39 @@ with open(sys.argv[3], 'w') as f:
   std::vector<Case> cases = {{"three groups", three_groups(), 3}, {"blobs", blobs(), 5},  {"blobs k=2", blobs(), 2},
                              {"ties", grid_with_ties(), 4},       {"ties k=7", grid_with_ties(), 7},
                              {"hotspot VI", hot.distances, 5}};
-  for (const Case& c : cases) {
-    CAPTURE(c.name);
+  auto matrix_file = [&](size_t k) {  // d<k>.txt (appended piecewise: GCC 12 misreports "d" + … + ".txt")
+    std::string name = "d";
+    name += std::to_string(k);
+    name += ".txt";
+    return dir / name;
+  };
+  std::string cmd = "/usr/bin/python3 ";
+  cmd += (dir / "optics.py").string();
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const Case& c = cases[k];
     const int64_t n = c.d.size(0);
     std::vector<double> d = c.d.to_vector();
-    {
-      std::ofstream f(dir / "d.txt");
-      char buf[40];
-      for (int64_t i = 0; i < n; ++i) {
-        for (int64_t j = 0; j < n; ++j) {
-          std::snprintf(buf, sizeof buf, "%.17g ", d[static_cast<size_t>(i * n + j)]);
-          f << buf;
-        }
-        f << '\n';
+    fs::path file = matrix_file(k);
+    std::ofstream f(file);
+    char buf[40];
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t j = 0; j < n; ++j) {
+        std::snprintf(buf, sizeof buf, "%.17g ", d[static_cast<size_t>(i * n + j)]);
+        f << buf;
       }
+      f << '\n';
     }
-    std::string cmd = "/usr/bin/python3 " + (dir / "optics.py").string() + " " + (dir / "d.txt").string() + " " +
-                      std::to_string(c.min_samples) + " " + (dir / "out.txt").string() + " 2>/dev/null";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    std::ifstream in(dir / "out.txt");
+    cmd += ' ';
+    cmd += file.string();
+    cmd += ' ';
+    cmd += std::to_string(c.min_samples);
+  }
+  cmd += " 2>/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const Case& c = cases[k];
+    CAPTURE(c.name);
+    std::ifstream in(matrix_file(k).string() + ".out");
     std::string version, line;
     std::getline(in, version);
     auto ints = [&] {
@@ -269,6 +285,7 @@ with open(sys.argv[3], 'w') as f:
     info::PredecessorCorrection rule = (major < 1 || (major == 1 && minor < 3)) ? info::PredecessorCorrection::sklearn_1_2
                                                                                  : info::PredecessorCorrection::paper;
     info::OpticsResult r = info::optics(c.d, {.min_samples = c.min_samples, .correction = rule});
+    REQUIRE(ordering.size() == static_cast<size_t>(c.d.size(0)));
     CHECK(r.ordering == ordering);
     CHECK(r.predecessor == predecessor);
     CHECK(r.labels == labels);
