@@ -10,13 +10,26 @@
 //               sphere    radius 0.9·r, centre (0, 0.9·r, 0)
 //               capsule   lying along the object's x axis: radius 0.55·r, axis segment from
 //                         (−0.65·r, 0.55·r, 0) to (0.65·r, 0.55·r, 0), so 2.3·r long
-// The camera: eye (0, 2.2, 6.5) looking at (0, 0.8, 0), vertical field of view 42°, square
+// The camera: eye (0, 2.6, 6.5) looking at (0, 0.7, 0), vertical field of view 40°, square
 //             image; pixel (row i, column j) is the ray through the point of the image plane at
-//             ((j + ½)/32 − 1, 1 − (i + ½)/32)·tan 21°.
-// The light:  directional, towards l = normalise(−0.6, 1, 0.8) (up, left, towards the camera),
+//             ((j + ½)/32 − 1, 1 − (i + ½)/32)·tan 20°.
+// The light:  directional, towards l = normalise(−0.6, 0.9, 0.6) (up, left, towards the camera),
 //             light = 0.35 + 0.65·max(0, n·l); 0.35 alone on the floor or wall where the ray
 //             from the point towards the light meets the object (its shadow).
 // Colour:     HSV(hue, 0.75, 1) → RGB, multiplied by the light.
+//
+// Why these numbers. The camera looks slightly down from the front, as in 3D Shapes: the seam
+// of floor and wall crosses the image at row 29, the floor fills the lower half, and the object
+// stands in the lower middle. Over all orientations the largest objects (scale 1.25) span
+// columns 12 … 51 and rows 11 … 47 and the smallest columns 20 … 43, rows 24 … 44: never cut by
+// the frame, and 1.25/0.75 ≈ 1.7 times apart in width. The tallest shadow (a cube 2 high) reaches
+// z ≈ −1.4 − 2·0.6/0.9 ≈ −2.7, in front of the wall. The wall stands 3.5
+// behind the object (whose farthest corner is at z ≈ −1.4) so that floor shows behind it and
+// the shadow, cast backwards and to the right, falls on the floor. The light comes from the
+// upper left so that the cube shows three shades (top, front, side). Ambient 0.35 keeps the
+// shadowed and turned-away surfaces readable: every surface has a light of at least 0.35, so
+// a hue change changes every pixel of its surface. Saturation 0.75 keeps the ten hues apart
+// while the light still darkens them visibly.
 #include "elbo/data/scenes3d.hpp"
 
 #include <algorithm>

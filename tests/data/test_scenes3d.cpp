@@ -127,7 +127,7 @@ TEST_CASE("data: scenes3d each hue changes exactly the pixels of its surface") {
 
 TEST_CASE("data: scenes3d object pixel count grows with scale; the floor and wall stay put") {
   Scenes3d s;
-  Rendered empty_room_floor = render(s, {0, 0, 0, 0, 2, 0});
+  Rendered reference = render(s, {0, 0, 0, 0, 2, 0});
   for (int64_t shape = 0; shape < 4; ++shape)
     for (int64_t orientation : {0, 7, 12}) {
       int64_t previous = 0;
@@ -139,10 +139,26 @@ TEST_CASE("data: scenes3d object pixel count grows with scale; the floor and wal
         // The object only hides parts of the room: a pixel that is wall here is wall in any
         // other scene where the object does not cover it.
         for (int64_t p = 0; p < kPlane; ++p)
-          if (r.surface[p] != Surface::object && empty_room_floor.surface[p] != Surface::object)
-            REQUIRE(r.surface[p] == empty_room_floor.surface[p]);
+          if (r.surface[p] != Surface::object && reference.surface[p] != Surface::object)
+            REQUIRE(r.surface[p] == reference.surface[p]);
       }
     }
+}
+
+TEST_CASE("data: scenes3d objects never touch the frame's edge") {
+  Scenes3d s;
+  std::vector<float> rgb(3 * kPlane);
+  std::vector<Surface> surface(kPlane);
+  for (int64_t shape = 0; shape < 4; ++shape)
+    for (int64_t scale = 0; scale < 8; ++scale)
+      for (int64_t orientation = 0; orientation < 15; ++orientation) {
+        s.render({0, 0, 0, scale, shape, orientation}, rgb.data(), surface.data());
+        int64_t on_edge = 0;
+        for (int64_t k = 0; k < kN; ++k)
+          on_edge += (surface[k] == Surface::object) + (surface[(kN - 1) * kN + k] == Surface::object) +
+                     (surface[k * kN] == Surface::object) + (surface[k * kN + kN - 1] == Surface::object);
+        CHECK_MESSAGE(on_edge == 0, "shape " << shape << " scale " << scale << " orientation " << orientation);
+      }
 }
 
 TEST_CASE("data: scenes3d orientation turns the object about the vertical axis") {
