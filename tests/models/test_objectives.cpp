@@ -13,6 +13,7 @@
 #include "elbo/models/factor_vae.hpp"
 #include "elbo/models/likelihood.hpp"
 #include "elbo/models/objective.hpp"
+#include "elbo/models/vae.hpp"
 #include "elbo/ops.hpp"
 #include "gradcheck.hpp"
 
@@ -64,6 +65,18 @@ TEST_CASE("models: beta-VAE loss and beta_norm") {
   CHECK(beta_norm(4.0, 10, 4096) == 0.009765625);
   CHECK(beta_norm(1.0, 10, 784) == doctest::Approx(10.0 / 784));
   CHECK_THROWS_AS(beta_norm(4.0, 0, 4096), Error);
+}
+
+TEST_CASE("models: the benchmark's beta_vae_loss with its Bernoulli decoder") {
+  // One image of two pixels, one latent: BCE(0, 1) + BCE(2, 0) = ln 2 + ln(1 + e²);
+  // KL(N(1, e^0.5) ‖ N(0, 1)) = ½(1 + e^0.5 − 1 − 0.5)
+  Tensor logits = f64({1, 2}, {0.0, 2.0}), x = f64({1, 2}, {1.0, 0.0});
+  Vae::Posterior q{f64({1, 1}, {1.0}), f64({1, 1}, {0.5})};
+  VaeLoss l = beta_vae_loss(logits, x, q, 3.0);
+  double bce = std::log(2.0) + std::log(1 + std::exp(2.0)), kl = 0.5 * (1 + std::exp(0.5) - 1 - 0.5);
+  CHECK(l.reconstruction.item() == doctest::Approx(bce).epsilon(1e-12));
+  CHECK(l.kl.item() == doctest::Approx(kl).epsilon(1e-12));
+  CHECK(l.loss.item() == doctest::Approx(bce + 3 * kl).epsilon(1e-12));
 }
 
 TEST_CASE("models: AnnealedVAE capacity schedule and regulariser") {
