@@ -34,6 +34,22 @@ nn::Optimizer make_adam(std::vector<Tensor> params, const AdamSettings& s) {
   return nn::adam(std::move(params), s.lr, s.beta1, s.beta2, s.eps);
 }
 
+// While alive, a module's parameters are constants for autodiff: ops record no gradient for them.
+class FrozenParameters {
+ public:
+  explicit FrozenParameters(const nn::Module& module) : params_(module.parameters()) {
+    for (Tensor& p : params_) p.requires_grad_(false);
+  }
+  ~FrozenParameters() {
+    for (Tensor& p : params_) p.requires_grad_(true);
+  }
+  FrozenParameters(const FrozenParameters&) = delete;
+  FrozenParameters& operator=(const FrozenParameters&) = delete;
+
+ private:
+  std::vector<Tensor> params_;
+};
+
 std::string format(const char* pattern, double v) {
   char text[64];
   std::snprintf(text, sizeof text, pattern, v);
@@ -90,7 +106,11 @@ LossTerms Model::losses(const Tensor& x, uint64_t t) {
       terms.loss = add(add(terms.reconstruction, terms.kl), mul(terms.tc, o.beta - 1.0));
       break;
     case ObjectiveKind::factor_vae: {  // R + KL + γ·TC;  L_D on z and its permutation (detached)
-      terms.tc = factor_vae_total_correlation((*discriminator)(z));
+      {
+        // The VAE's loss differentiates D(z) with respect to z only: D is updated from L_D alone.
+        FrozenParameters constant(*discriminator);
+        terms.tc = factor_vae_total_correlation((*discriminator)(z));
+      }
       terms.loss = add(add(terms.reconstruction, terms.kl), mul(terms.tc, o.gamma));
       Tensor codes = z.detach();
       Tensor permuted = permute_dims(codes, config.seed, noise_stream(NoisePurpose::permutation, t));
@@ -112,8 +132,8 @@ LossTerms Model::losses(const Tensor& x, uint64_t t) {
 StepReport Model::step(const Tensor& x, uint64_t t) {
   ELBO_CHECK(grad_enabled(), "Model::step: called inside a NoGradGuard; training needs autodiff");
   LossTerms terms = losses(x, t);
-  // 4. Both updates come from this forward pass: the VAE's backward also reaches the
-  //    discriminator's weights (through D(z)); those gradients are dropped before L_D's backward.
+  // 4. Both updates come from this forward pass (the two graphs share no weights: L_VAE treats
+  //    D's weights as constants, L_D treats z as data).
   optimizer.zero_grad();
   terms.loss.backward();
   optimizer.step();
