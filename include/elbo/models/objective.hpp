@@ -5,15 +5,17 @@
 //     R  = (1/M) Σ_n r(x_n, decoder(z_n)),     z_n = μ_n + σ_n ⊙ ε_n
 //     KL = (1/M) Σ_n Σ_j ½ (μ_nj² + σ_nj² − 1 − ln σ_nj²)
 //
-//   name          loss                                  source                                 file
-//   vae           R + KL                                Kingma & Welling 2014, eq. 10 (negated) models/model.cpp
-//   beta_vae      R + β·KL                              Higgins et al. 2017, eq. 4              models/model.cpp
-//   annealed_vae  R + γ·|KL − C(t)|                     Burgess et al. 2018, eq. 8              models/annealed_vae.hpp
-//   beta_tcvae    R + KL + (β − 1)·TC                   Chen et al. 2018, eq. 4 with α = γ = 1  models/beta_tcvae.hpp
-//   factor_vae    R + KL + γ·TC (TC from a classifier)  Kim & Mnih 2018, eq. 2                  models/factor_vae.hpp
-//   dip_vae_i     R + KL + λ_od Σ_{i≠j} C_ij² + λ_d Σ_i (C_ii − 1)², C = Cov[μ]          (Kumar et al. 2018, eq. 6)
-//   dip_vae_ii    the same with C = E[diag σ²] + Cov[μ]                                   (Kumar et al. 2018, eq. 7)
-//                                                                                          models/dip_vae.hpp
+//   name          loss                                  source                                  file
+//   vae           R + KL                                Kingma & Welling 2014, eq. 10 (negated)  models/beta_vae.hpp
+//   beta_vae      R + β·KL                              Higgins et al. 2017, eq. 4               models/beta_vae.hpp
+//   annealed_vae  R + γ·|KL − C(t)|                     Burgess et al. 2018, eq. 8               models/annealed_vae.hpp
+//   beta_tcvae    R + KL + (β − 1)·TC                   Chen et al. 2018, eq. 5, α = γ = 1       models/beta_tcvae.hpp
+//   factor_vae    R + KL + γ·TC (TC from a classifier)  Kim & Mnih 2018, eq. 2                   models/factor_vae.hpp
+//   dip_vae_i     R + KL + λ_od Σ_{i≠j} C_ij² + λ_d Σ_i (C_ii − 1)², C = Cov[μ]           (Kumar et al. 2018, eq. 6)
+//   dip_vae_ii    the same with C = E[diag σ²] + Cov[μ]                                    (Kumar et al. 2018, eq. 7)
+//                                                                                           models/dip_vae.hpp
+// (The equation numbers are those disentanglement_lib's docstrings cite.) models/model.cpp
+// assembles each loss from these pieces.
 // The forms are disentanglement_lib's (methods/unsupervised/vae.py), the implementation of the
 // unsupervised_study_v1 model zoo (Locatello et al. 2019).
 //
