@@ -1,81 +1,73 @@
+// The Vae network, the benchmark's β-VAE loss and its training step (models/vae.hpp).
 #include "elbo/models/vae.hpp"
 
+#include "elbo/models/architectures.hpp"
+#include "elbo/models/noise.hpp"
 #include "elbo/ops.hpp"
 
 namespace elbo::models {
 
 using namespace elbo::nn;
 
-Vae::Vae(Init& init, Architecture arch, int64_t latents_) : architecture(arch), latents(latents_) {
-  ELBO_CHECK(latents >= 1, "Vae: latents must be ≥ 1, got ", latents);
-  if (arch == Architecture::conv64) {
-    const Conv2dOptions s2{.stride = 2, .padding = 1};
-    encoder.add<Conv2d>(init, 1, 32, 4, s2);
-    encoder.add<ReLU>();
-    encoder.add<Conv2d>(init, 32, 32, 4, s2);
-    encoder.add<ReLU>();
-    encoder.add<Conv2d>(init, 32, 64, 4, s2);
-    encoder.add<ReLU>();
-    encoder.add<Conv2d>(init, 64, 64, 4, s2);
-    encoder.add<ReLU>();
-    encoder.add<Flatten>();
-    encoder.add<Linear>(init, 64 * 4 * 4, 256);
-    encoder.add<ReLU>();
-    encoder.add<Linear>(init, 256, 2 * latents);
-    decoder.add<Linear>(init, latents, 256);
-    decoder.add<ReLU>();
-    decoder.add<Linear>(init, 256, 64 * 4 * 4);
-    decoder.add<ReLU>();
-    decoder.add<Unflatten>(Shape{64, 4, 4});
-    decoder.add<ConvTranspose2d>(init, 64, 64, 4, s2);
-    decoder.add<ReLU>();
-    decoder.add<ConvTranspose2d>(init, 64, 32, 4, s2);
-    decoder.add<ReLU>();
-    decoder.add<ConvTranspose2d>(init, 32, 32, 4, s2);
-    decoder.add<ReLU>();
-    decoder.add<ConvTranspose2d>(init, 32, 1, 4, s2);
-  } else {
-    encoder.add<Flatten>();
-    encoder.add<Linear>(init, 784, 512);
-    encoder.add<ReLU>();
-    encoder.add<Linear>(init, 512, 256);
-    encoder.add<ReLU>();
-    encoder.add<Linear>(init, 256, 2 * latents);
-    decoder.add<Linear>(init, latents, 256);
-    decoder.add<ReLU>();
-    decoder.add<Linear>(init, 256, 512);
-    decoder.add<ReLU>();
-    decoder.add<Linear>(init, 512, 784);
-  }
-  register_module("encoder", encoder);
-  register_module("decoder", decoder);
+VaeConfig benchmark_config(Architecture architecture, int64_t latents) {
+  if (architecture == Architecture::conv64)
+    return VaeConfig{.architecture = "conv64", .latents = latents, .channels = 1, .image_size = 64};
+  return VaeConfig{.architecture = "mlp", .latents = latents, .channels = 1, .image_size = 28, .hidden = {512, 256}};
 }
 
+Vae::Vae(Init& init, const VaeConfig& c) : config(c), latents(c.latents) {
+  ELBO_CHECK(c.latents >= 1, "Vae: latents must be ≥ 1, got ", c.latents);
+  ELBO_CHECK(c.channels >= 1, "Vae: channels must be ≥ 1, got ", c.channels);
+  find_architecture(c.architecture).build(init, c, encoder, decoder);
+  register_module("encoder", encoder);
+  register_module("decoder", decoder);
+  if (c.likelihood == Likelihood::gaussian_learned) {
+    init.take_stream();  // the stream of this parameter (filled with zeros: σ² = 1 at the start)
+    decoder_log_variance = zeros(Shape{1}, init.dtype, init.device);
+    register_parameter("decoder_log_variance", decoder_log_variance);
+  }
+}
+
+Vae::Vae(Init& init, Architecture architecture, int64_t latents) : Vae(init, benchmark_config(architecture, latents)) {}
+
 Vae::Posterior Vae::encode(const Tensor& x) {
+  const int64_t D = config.input_dims();
+  ELBO_CHECK(x.defined() && x.ndim() >= 2 && x.size(0) >= 1 && x.numel() == x.size(0) * D, "Vae::encode (",
+             config.architecture, "): expected images [N, ", config.channels, ", ", config.image_size, ", ",
+             config.image_size, "], got ", x.defined() ? x.shape().str() : "undefined");
   Tensor stats = encoder(x);
   return {slice(stats, 1, 0, latents), slice(stats, 1, latents, 2 * latents)};
 }
 
-Tensor Vae::decode(const Tensor& z) { return decoder(z); }
+Tensor Vae::decode(const Tensor& z) {
+  ELBO_CHECK(z.defined() && z.ndim() == 2 && z.size(1) == latents, "Vae::decode: expected latents [N, ", latents,
+             "], got ", z.defined() ? z.shape().str() : "undefined");
+  return decoder(z);
+}
+
+Tensor Vae::reconstruction(const Tensor& logits, const Tensor& x) const {
+  return reconstruction_per_sample(config.likelihood, logits, x, decoder_log_variance);
+}
 
 VaeLoss beta_vae_loss(const Tensor& logits, const Tensor& x, const Vae::Posterior& q, double beta) {
-  const double inv_n = 1.0 / static_cast<double>(x.size(0));
   // (1/N) Σ_n Σ_pixels BCE(logit, x)
-  Tensor reconstruction = mul(sum(bce_with_logits(reshape(logits, x.shape()), x)), inv_n);
+  Tensor reconstruction = mean(reconstruction_per_sample(Likelihood::bernoulli, logits, x));
   // (1/N) Σ_n Σ_latents ½ (μ² + σ² − 1 − log σ²)
-  Tensor kl = mul(sum(kl_standard_normal(q.mu, q.logvar)), inv_n);
+  Tensor kl = mean(sum(kl_standard_normal(q.mu, q.logvar), {1}));
   return {add(reconstruction, mul(kl, beta)), reconstruction, kl};
 }
 
 StepResult train_step(Vae& model, Optimizer& optimizer, const Tensor& x, double beta, uint64_t seed, uint64_t step) {
   Vae::Posterior q = model.encode(x);
-  uint64_t counter = step * static_cast<uint64_t>(q.mu.numel());
-  Tensor z = reparameterize(q.mu, q.logvar, seed, kNoiseStream, counter);
-  VaeLoss terms = beta_vae_loss(model.decode(z), x, q, beta);
+  Tensor z = reparameterize(q.mu, q.logvar, seed, noise_stream(NoisePurpose::posterior, step), 0);
+  // L = (1/N) Σ_n [ r(x_n, logits_n) + β · KL_n ]
+  Tensor reconstruction = mean(model.reconstruction(model.decode(z), x));
+  Tensor kl = mean(sum(kl_standard_normal(q.mu, q.logvar), {1}));
+  Tensor loss = add(reconstruction, mul(kl, beta));
   optimizer.zero_grad();
-  terms.loss.backward();
+  loss.backward();
   optimizer.step();
-  return {terms.loss.item(), terms.reconstruction.item(), terms.kl.item()};
+  return {loss.item(), reconstruction.item(), kl.item()};
 }
 
 }  // namespace elbo::models
