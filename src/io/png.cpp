@@ -76,7 +76,7 @@ Image8 to_image8(const Tensor& image) {
     for (int64_t k = 0; k < c; ++k) {
       float v = src[k * h * w + p];
       v = std::isnan(v) ? 0.0f : std::clamp(v, 0.0f, 1.0f);
-      img.pixels[static_cast<size_t>(p * c + k)] = static_cast<uint8_t>(std::lround(v * 255.0f));
+      img.pixels[static_cast<size_t>(p * c + k)] = static_cast<uint8_t>(std::lround(static_cast<double>(v) * 255.0));
     }
   }
   return img;
