@@ -52,16 +52,23 @@ Tensor parse_idx(std::span<const uint8_t> b, const std::string& what) {
   uint64_t header = 4 + 4 * static_cast<uint64_t>(ndim);
   ELBO_CHECK(b.size() >= header, what, ": truncated IDX header: ", ndim, " extents need ", header, " bytes, the file has ",
              b.size());
-  // Element count, saturated at 2^62 so that corrupt extents cannot overflow it.
+  // Element count. The product of the non-zero extents is bounded too (saturated, so that it cannot
+  // overflow), so that the strides of an empty array with huge extents stay representable.
   constexpr uint64_t kLimit = uint64_t{1} << 62;
   Shape shape;
-  uint64_t n = 1;
+  uint64_t n = 1, nonzero = 1;
   for (int i = 0; i < ndim; ++i) {
     uint64_t d = load_be32(b.data() + 4 + 4 * i);
     shape.push_back(static_cast<int64_t>(d));
-    n = (d != 0 && n > kLimit / d) ? kLimit : n * d;
+    if (d == 0) {
+      n = 0;
+      continue;
+    }
+    nonzero = nonzero > kLimit / d ? kLimit : nonzero * d;
+    n = n > kLimit / d ? kLimit : n * d;
   }
-  ELBO_CHECK(n < kLimit / 8 && n * type->bytes <= b.size() - header, what, ": IDX ", type->name, " array of shape ",
+  ELBO_CHECK(nonzero < kLimit / 8, what, ": IDX extents ", shape.str(), " at byte offset 4 are too large");
+  ELBO_CHECK(n * type->bytes <= b.size() - header, what, ": IDX ", type->name, " array of shape ",
              shape.str(), " needs more bytes than the file's ", b.size() - header, " after the ", header, "-byte header");
   uint64_t data = n * static_cast<uint64_t>(type->bytes);
   ELBO_CHECK(b.size() - header == data, what, ": IDX ", type->name, " array of shape ", shape.str(), " needs ", data,
@@ -79,12 +86,13 @@ Tensor parse_idx(std::span<const uint8_t> b, const std::string& what) {
   return t;
 }
 
-Tensor read_idx(const std::string& path) {
-  std::vector<uint8_t> bytes = read_file(path);
-  if (!is_gzip(bytes)) return parse_idx(bytes, path);
+Tensor read_idx(const std::string& path) { return decode_idx(read_file(path), path); }
+
+Tensor decode_idx(std::span<const uint8_t> bytes, const std::string& what) {
+  if (!is_gzip(bytes)) return parse_idx(bytes, what);
   // A deflate stream expands at most 1032:1 (a 258-byte match per 2 bits): no more output can be real.
-  std::vector<uint8_t> raw = gunzip(bytes, path, static_cast<uint64_t>(bytes.size()) * 1032 + 1024);
-  return parse_idx(raw, path + " (after gunzip)");
+  std::vector<uint8_t> raw = gunzip(bytes, what, static_cast<uint64_t>(bytes.size()) * 1032 + 1024);
+  return parse_idx(raw, what + " (after gunzip)");
 }
 
 std::vector<uint8_t> encode_idx(const Tensor& t) {

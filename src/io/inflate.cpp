@@ -1,7 +1,7 @@
 #include "elbo/io/inflate.hpp"
 
 #include <cstring>
-#include <vector>
+#include <memory>
 
 #include "elbo/error.hpp"
 
@@ -41,7 +41,7 @@ struct Huffman {
 class Inflater {
  public:
   Inflater(std::span<const uint8_t> in, const ByteSink& sink, const std::string& what, uint64_t file_offset)
-      : in_(in), sink_(sink), what_(what), file_offset_(file_offset), out_(kBuffer) {}
+      : in_(in), sink_(sink), what_(what), file_offset_(file_offset), out_(new uint8_t[kBuffer]) {}
 
   uint64_t run() {
     bool last = false;
@@ -142,14 +142,14 @@ class Inflater {
   // ---- output window ----
   void make_room(size_t n) {
     if (wpos_ + n <= kBuffer) return;
-    sink_(out_.data() + sent_, wpos_ - sent_);
+    sink_(out_.get() + sent_, wpos_ - sent_);
     size_t keep = wpos_ < kWindow ? wpos_ : kWindow;
-    std::memmove(out_.data(), out_.data() + wpos_ - keep, keep);
+    std::memmove(out_.get(), out_.get() + wpos_ - keep, keep);
     wpos_ = keep;
     sent_ = keep;
   }
   void flush_all() {
-    if (wpos_ > sent_) sink_(out_.data() + sent_, wpos_ - sent_);
+    if (wpos_ > sent_) sink_(out_.get() + sent_, wpos_ - sent_);
     sent_ = wpos_;
   }
 
@@ -167,7 +167,7 @@ class Inflater {
     pos_ += 4;
     if (in_.size() - pos_ < len) fail("unexpected end of data in a stored block");
     make_room(len);
-    std::memcpy(out_.data() + wpos_, in_.data() + pos_, len);
+    std::memcpy(out_.get() + wpos_, in_.data() + pos_, len);
     wpos_ += len;
     pos_ += len;
   }
@@ -242,7 +242,7 @@ class Inflater {
       size_t distance = kDistBase[symbol] + bits(kDistExtra[symbol]);
       make_room(kMaxMatch);
       if (distance > wpos_) fail("match distance reaches before the start of the output");
-      uint8_t* dst = out_.data() + wpos_;
+      uint8_t* dst = out_.get() + wpos_;
       const uint8_t* src = dst - distance;
       if (distance >= length) {
         std::memcpy(dst, src, length);
@@ -260,7 +260,7 @@ class Inflater {
   size_t pos_ = 0;       // next input byte to load into the bit buffer
   uint64_t bitbuf_ = 0;  // loaded bits not yet used, next bit in bit 0
   int bitcount_ = 0;
-  std::vector<uint8_t> out_;  // output window: [0, sent_) already given to the sink
+  std::unique_ptr<uint8_t[]> out_;  // output window: [0, sent_) already given to the sink
   size_t wpos_ = 0, sent_ = 0;
   Huffman litlen_, dist_;
 };

@@ -169,10 +169,17 @@ NpyHeader parse_npy_header(std::span<const uint8_t> b, const std::string& what) 
   }
   if (!p.at_end()) p.fail("unexpected text after the dict");
   if (!have_descr || !have_order || !have_shape) p.fail("the dict needs the keys 'descr', 'fortran_order' and 'shape'");
-  uint64_t n = 1;
+  // Element count; the product of the non-zero extents is bounded too, so that the strides of an
+  // empty array with huge extents (0, 2^40, 2^40) stay representable.
+  uint64_t n = 1, nonzero = 1;
   for (int i = 0; i < h.shape.ndim; ++i) {
     uint64_t d = static_cast<uint64_t>(h.shape[i]);
-    if (d != 0 && n > kMaxBytes / 8 / d) p.fail("the array has more than 2^59 elements");
+    if (d == 0) {
+      n = 0;
+      continue;
+    }
+    if (nonzero > kMaxBytes / 8 / d) p.fail("the array has more than 2^59 elements");
+    nonzero *= d;
     n *= d;
   }
   h.header_bytes = total;

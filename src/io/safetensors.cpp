@@ -74,11 +74,14 @@ void SafetensorsReader::read_header() {
     ELBO_CHECK(shape != nullptr && shape->is_array(), where, ": missing shape");
     ELBO_CHECK(shape->size() <= static_cast<size_t>(kMaxDims), where, ": ", shape->size(),
                " dimensions exceed elbo's maximum of ", kMaxDims);
-    uint64_t numel = 1;
+    uint64_t numel = 1, nonzero = 1;  // the product of non-zero extents bounds the strides of empty tensors
     for (const json::Value& d : shape->items()) {
       ELBO_CHECK(d.is_integer() && d.as_int() >= 0, where, ": shape entries must be non-negative integers");
       uint64_t extent = static_cast<uint64_t>(d.as_int());
-      ELBO_CHECK(extent == 0 || numel <= (uint64_t{1} << 60) / extent, where, ": shape too large");
+      if (extent != 0) {
+        ELBO_CHECK(nonzero <= (uint64_t{1} << 60) / extent, where, ": shape too large");
+        nonzero *= extent;
+      }
       numel *= extent;
       e.shape.push_back(d.as_int());
     }

@@ -118,6 +118,10 @@ void ZipReader::read_directory() {
                "; elbo reads stored (0) and deflated (8) members");
     ELBO_CHECK(e.method != 0 || e.size == e.compressed_size, name, ": corrupt zip directory: stored member '", e.name,
                "' has size ", e.size, " but compressed size ", e.compressed_size);
+    // Deflate expands at most 1032:1 (a 258-byte match costs at least 2 bits), so a larger recorded
+    // size is corrupt; checking it here bounds what a reader allocates from the directory's word.
+    ELBO_CHECK(e.method != 8 || e.size <= e.compressed_size * 1032 + 1024, name, ": corrupt zip directory: member '",
+               e.name, "' claims ", e.size, " bytes from ", e.compressed_size, " deflated bytes, beyond deflate's 1032:1");
     ELBO_CHECK(e.local_header_offset <= cd_offset && e.compressed_size <= cd_offset - e.local_header_offset, name,
                ": corrupt zip directory: member '", e.name, "' claims bytes from offset ", e.local_header_offset,
                " with ", e.compressed_size, " bytes of data, past the directory at ", cd_offset);

@@ -148,6 +148,8 @@ TEST_CASE("io: npy rejects what it cannot read, with the reason") {
         std::string::npos);
   CHECK(err("{'descr': '<f8', 'fortran_order': False, 'shape': (1125899906842624, 1125899906842624), }", four)
             .find("more than 2^59") != std::string::npos);
+  CHECK(err("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 1125899906842624, 1125899906842624), }", {})
+            .find("more than 2^59") != std::string::npos);  // empty, but its strides would overflow
   CHECK(err("{'descr': '|b1', 'fortran_order': False, 'shape': (16,), }", std::vector<uint8_t>(16, 3))
             .find("holds the byte 3") != std::string::npos);
   std::vector<uint8_t> good = npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", four);

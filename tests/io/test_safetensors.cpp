@@ -114,6 +114,8 @@ TEST_CASE("io: safetensors rejects corrupt files before allocating") {
   CHECK(err(R"({"__metadata__":{"k":1}})", 0).find("strings only") != std::string::npos);
   CHECK(err(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,12]})").find("safetensors header): line 1") != std::string::npos);
   CHECK(err("[1, 2]").find("expected a JSON object") != std::string::npos);
+  CHECK(err(R"({"a":{"dtype":"F32","shape":[0,1099511627776,1099511627776],"data_offsets":[0,0]}})", 0)
+            .find("shape too large") != std::string::npos);  // empty, but its strides would overflow
   // A header length far beyond the file: reported, and nothing of that size is allocated.
   std::vector<uint8_t> huge = file_of(ok, data);
   store_le64(huge.data(), uint64_t{1} << 60);

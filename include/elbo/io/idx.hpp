@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "elbo/tensor.hpp"
 
@@ -20,7 +21,9 @@ namespace elbo::io {
 
 // Reads an IDX file (raw or gzip) into a new CPU tensor.
 Tensor read_idx(const std::string& path);
-// Parses IDX bytes (raw, not gzip); `what` names them in errors.
+// The same from the file's bytes in memory (raw or gzip); `what` names them in errors.
+Tensor decode_idx(std::span<const uint8_t> bytes, const std::string& what);
+// Parses raw IDX bytes (not gzip).
 Tensor parse_idx(std::span<const uint8_t> bytes, const std::string& what);
 // Writes a u8, i32, f32 or f64 tensor as a raw IDX file (type 08, 0C, 0D or 0E), atomically;
 // gzip-compressed (stored blocks) when `gzip` is set.
