@@ -1,6 +1,7 @@
 #include "elbo/data/dsprites_file.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "elbo/io/npz.hpp"
 
@@ -69,6 +70,15 @@ DspritesFile::DspritesFile(const std::string& path) : path_(path) {
       },
       [&](const uint8_t* data, size_t n) {
         for (size_t j = 0; j < n; ++j, ++pixel) {
+          // Most pixels are 0: skip eight zero bytes at a time.
+          while (j + 8 <= n) {
+            uint64_t eight;
+            std::memcpy(&eight, data + j, 8);
+            if (eight != 0) break;
+            j += 8;
+            pixel += 8;
+          }
+          if (j == n) break;
           uint8_t v = data[j];
           if (v == 0) continue;
           uint64_t image = pixel / static_cast<uint64_t>(per_image), p = pixel % static_cast<uint64_t>(per_image);

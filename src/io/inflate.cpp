@@ -1,5 +1,6 @@
 #include "elbo/io/inflate.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -246,8 +247,13 @@ class Inflater {
       const uint8_t* src = dst - distance;
       if (distance >= length) {
         std::memcpy(dst, src, length);
+      } else if (distance == 1) {
+        std::memset(dst, *src, length);  // a run of the last byte
       } else {
-        for (size_t i = 0; i < length; ++i) dst[i] = src[i];  // overlapping: repeats the last `distance` bytes
+        // Overlapping: the last `distance` bytes repeat. Copy them in pieces of at most `distance`
+        // bytes, each piece reading only bytes already written.
+        for (size_t done = 0; done < length; done += distance)
+          std::memcpy(dst + done, src + done, std::min(distance, length - done));
       }
       wpos_ += length;
     }
