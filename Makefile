@@ -6,17 +6,21 @@
 #   make test    deps + build + run every test through ctest
 #   make demo    deps + build + train a small conv VAE on generated images
 #   make bench   deps + build + the training-step benchmark beside PyTorch
+#   make fuzz    build the file readers' fuzz targets with clang in build-fuzz/ and run each
+#                for FUZZ_SECONDS (tools/fuzz/run.sh)
 #   make clean   remove build/
 #
 # Variables: BUILD_DIR (build), JOBS (number of cores), CMAKE_FLAGS (extra -D options),
-#            THREADS (threads for demo and bench; default: all cores).
+#            THREADS (threads for demo and bench; default: all cores), FUZZ_SECONDS (30 per target).
 
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 THREADS ?= $(JOBS)
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test demo bench fuzz clean
 
 all: build
 
@@ -40,6 +44,12 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory build
 	bash tools/bench/run.sh $(BUILD_DIR)
+
+fuzz: deps
+	cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DELBO_FUZZ=ON \
+	  -DBUILD_TESTING=OFF $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_all
+	bash tools/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD_DIR)

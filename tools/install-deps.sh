@@ -9,6 +9,7 @@ packages=(
   libopenblas0-openmp   # the OpenMP build of OpenBLAS, which elbo links by default (see README)
   libstb-dev            # stb_image and stb_image_write
   doctest-dev           # the test framework
+  dataset-fashion-mnist # Fashion-MNIST's IDX files in /usr/share/datasets/fashion-mnist/
 )
 
 missing=()
