@@ -67,6 +67,7 @@ TEST_CASE("data: dsprites file gives the file's images in the mixed-radix order"
   Tensor got = d.images(all);
   CHECK(got.shape() == Shape{Synthetic::kCount, 1, 5, 7});
   CHECK(got.to_vector() == s.imgs.to_vector());
+  check_thread_invariant("dsprites file", [&] { return d.images(all); });
   // factors(i) is row i of latents_classes without the color column.
   std::vector<double> c = s.classes.to_vector();
   for (int64_t i : {int64_t{0}, int64_t{1}, int64_t{37}, int64_t{143}}) {

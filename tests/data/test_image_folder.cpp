@@ -98,6 +98,7 @@ TEST_CASE("data: image folder lists files in order and caches them") {
   CHECK(!again.built_cache());
   std::vector<int64_t> all = {0, 1, 2, 3};
   CHECK(same_bytes(folder.images(all), again.images(all)));
+  check_thread_invariant("image folder", [&] { return folder.images(all); });
   // Adding a file rebuilds it.
   io::write_png(dir.file("b/y.png"), ramp(3, 5));
   ImageFolder grown(dir.path().string(), o);
