@@ -6,17 +6,20 @@
 #   make test    deps + build + run every test through ctest
 #   make demo    deps + build + train a small conv VAE on generated images
 #   make bench   deps + build + the training-step benchmark beside PyTorch
-#   make clean   remove build/
+#   make build-cuda  deps + configure and build with the CUDA backend into build-cuda/ (needs nvcc)
+#   make test-cuda   build-cuda + run its tests (the cuda: tests skip without a GPU)
+#   make clean   remove build/ and build-cuda/
 #
-# Variables: BUILD_DIR (build), JOBS (number of cores), CMAKE_FLAGS (extra -D options),
-#            THREADS (threads for demo and bench; default: all cores).
+# Variables: BUILD_DIR (build), CUDA_BUILD_DIR (build-cuda), JOBS (number of cores),
+#            CMAKE_FLAGS (extra -D options), THREADS (threads for demo and bench; default: all cores).
 
 BUILD_DIR ?= build
+CUDA_BUILD_DIR ?= build-cuda
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 THREADS ?= $(JOBS)
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test demo bench build-cuda test-cuda clean
 
 all: build
 
@@ -41,5 +44,15 @@ bench: deps
 	@$(MAKE) --no-print-directory build
 	bash tools/bench/run.sh $(BUILD_DIR)
 
+$(CUDA_BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(CUDA_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DELBO_CUDA=ON $(CMAKE_FLAGS)
+
+build-cuda: deps
+	@$(MAKE) --no-print-directory $(CUDA_BUILD_DIR)/CMakeCache.txt
+	cmake --build $(CUDA_BUILD_DIR) -j $(JOBS)
+
+test-cuda: build-cuda
+	cd $(CUDA_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(CUDA_BUILD_DIR)

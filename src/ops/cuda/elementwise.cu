@@ -7,6 +7,8 @@
 // One thread per element (grid-stride): element i of the output, in row-major order, reads each
 // operand through its strides; a broadcast operand has stride 0 on its broadcast axes. The op is
 // a switch inside the kernel, the same branch for every thread of a launch.
+#include <cmath>
+
 #include "ops/cuda/cuda_kernels.cuh"
 
 namespace elbo::cuda {

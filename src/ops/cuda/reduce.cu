@@ -116,7 +116,7 @@ __global__ void reduce_block_kernel(ReduceGeometry g, double identity, Op combin
     int64_t x_offset, out_offset;
     kept_offsets(g, o, x_offset, out_offset);
     double acc = identity;
-    for (int64_t r = threadIdx.x; r < g.reduced; r += kBlockThreads)
+    for (int64_t r = threadIdx.x; r < g.reduced; r += blockDim.x)
       acc = combine(acc, static_cast<double>(x[x_offset + reduced_offset(g, r)]));
     const double total = block_reduce(acc, partial, combine);
     if (threadIdx.x == 0) out[out_offset] = static_cast<T>(total);
