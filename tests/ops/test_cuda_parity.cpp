@@ -206,7 +206,33 @@ TEST_CASE("cuda: binary ops with broadcasting and strided operands, f32 and f64"
     check_parity("sub sliced " + d, [](const Inputs& v) { return sub(slice(v[0], 1, 1, 30, 3), v[1]); },
                  {random_input(Shape{7, 31}, 19, -1, 1, t), random_input(Shape{7, 10}, 20, -1, 1, t)});
     check_parity("scalars " + d, [](const Inputs& v) { return neg(add(mul(v[0], -1.5), 2.5)) / 3.0; }, {a});
+    check_parity("in place " + d, [](const Inputs& v) {
+      Tensor c = v[0].detach().clone();
+      add_(c, v[1].detach(), -0.5);  // broadcast [5, 33] into [4, 5, 33], scaled
+      mul_(c, 3.0);
+      add_(c, v[1].detach());
+      return c;
+    }, {expand(a, Shape{4, 5, 33}).contiguous(), b});
   }
+}
+
+TEST_CASE("cuda: the gemm kernel with alpha, beta, transposes, a shared operand and an empty inner dimension") {
+  if (!cuda_ready()) return;
+  for (DType t : kFloatTypes)
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (int64_t K : {int64_t(0), int64_t(1), int64_t(37)}) {
+          const int64_t batch = 3, M = 5, N = 9;
+          const Tensor a = random_input(ta ? Shape{1, K, M} : Shape{1, M, K}, 141, -1, 1, t);  // shared over the batch
+          const Tensor b = random_input(tb ? Shape{batch, N, K} : Shape{batch, K, N}, 142, -1, 1, t);
+          const Tensor c = random_input(Shape{batch, M, N}, 143, -1, 1, t);
+          Tensor c_cpu = c.clone(), c_gpu = c.to(kGpu);
+          backend(Device::cpu).gemm(ta, tb, 0.5, a, b, 2.0, c_cpu);
+          backend(kGpu).gemm(ta, tb, 0.5, a.to(kGpu), b.to(kGpu), 2.0, c_gpu);
+          check_close(std::string("gemm ") + (ta ? "aᵀ" : "a") + (tb ? " bᵀ" : " b") + " K " + std::to_string(K) + " " +
+                          dtype_name(t),
+                      c_gpu, c_cpu, default_rtol(t));
+        }
 }
 
 // ---- reductions ----------------------------------------------------------------------------------------
@@ -400,6 +426,11 @@ TEST_CASE("cuda: conv2d and conv_transpose2d: strides, padding, dilation, groups
                    [ot, with_bias](const Inputs& v) { return conv_transpose2d(v[0], v[1], with_bias ? v[2] : Tensor(), ot); },
                    {random_input(y.shape(), 86, -1, 1, t), wt, bt});
     }
+  // samples whose column matrices exceed the kernels' buffer: processed 2, 2 and 1 at a time, the
+  // weight gradient summed over the chunks
+  check_parity("conv2d in chunks of samples", [](const Inputs& v) { return conv2d(v[0], v[1], v[2], {.padding = 1}); },
+               {random_input(Shape{5, 16, 300, 300}, 90), random_input(Shape{4, 16, 3, 3}, 91, -0.2, 0.2),
+                random_input(Shape{4}, 92)});
   // a strided input (the op makes it contiguous first)
   check_parity("conv2d of a transposed input",
                [](const Inputs& v) { return conv2d(transpose(v[0], 2, 3), v[1], v[2], {.padding = 1}); },
@@ -450,6 +481,9 @@ TEST_CASE("cuda: batch_norm in training and evaluation, and the VAE losses") {
     check_parity("kl_diag_gaussians " + d, [](const Inputs& v) { return kl_diag_gaussians(v[0], v[1], v[2], v[3]); },
                  {mu, lv, random_input(Shape{7, 6}, 110, -1, 1, t), random_input(Shape{7, 6}, 111, -1, 1, t)});
     check_parity("reparameterize " + d, [](const Inputs& v) { return reparameterize(v[0], v[1], 9, 4, 13); }, {mu, lv});
+    check_parity("reparameterize_with " + d,
+                 [](const Inputs& v) { return reparameterize_with(v[0], v[1], v[2]); },
+                 {mu, lv, random_input(Shape{7, 6}, 112, -2, 2, t)});
   }
 }
 
