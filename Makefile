@@ -6,21 +6,25 @@
 #   make test    deps + build + run every test through ctest
 #   make demo    deps + build + train a small conv VAE on generated images
 #   make bench   deps + build + the training-step benchmark beside PyTorch
+#   make build-cuda  deps + configure and build with the CUDA backend into build-cuda/ (needs nvcc)
+#   make test-cuda   build-cuda + run its tests (the cuda: tests skip without a GPU)
 #   make fuzz    build the file readers' fuzz targets with clang in build-fuzz/ and run each
 #                for FUZZ_SECONDS (tools/fuzz/run.sh)
-#   make clean   remove build/
+#   make clean   remove build/, build-cuda/ and build-fuzz/
 #
-# Variables: BUILD_DIR (build), JOBS (number of cores), CMAKE_FLAGS (extra -D options),
-#            THREADS (threads for demo and bench; default: all cores), FUZZ_SECONDS (30 per target).
+# Variables: BUILD_DIR (build), CUDA_BUILD_DIR (build-cuda), JOBS (number of cores),
+#            CMAKE_FLAGS (extra -D options), THREADS (threads for demo and bench; default: all cores),
+#            FUZZ_SECONDS (30 per target).
 
 BUILD_DIR ?= build
+CUDA_BUILD_DIR ?= build-cuda
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 THREADS ?= $(JOBS)
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build test demo bench fuzz clean
+.PHONY: all deps build test demo bench build-cuda test-cuda fuzz clean
 
 all: build
 
@@ -51,5 +55,15 @@ fuzz: deps
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_all
 	bash tools/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
+$(CUDA_BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(CUDA_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DELBO_CUDA=ON $(CMAKE_FLAGS)
+
+build-cuda: deps
+	@$(MAKE) --no-print-directory $(CUDA_BUILD_DIR)/CMakeCache.txt
+	cmake --build $(CUDA_BUILD_DIR) -j $(JOBS)
+
+test-cuda: build-cuda
+	cd $(CUDA_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(CUDA_BUILD_DIR) $(FUZZ_DIR)

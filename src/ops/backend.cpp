@@ -55,7 +55,8 @@ class CpuBackend final : public Backend {
 }  // namespace
 
 #if defined(ELBO_WITH_CUDA)
-Backend& cuda_backend();  // src/ops/cuda/
+Backend& cuda_backend();     // src/ops/cuda/backend.cu
+bool cuda_device_present();  // src/ops/cuda/backend.cu
 #endif
 
 Backend& backend(Device device) {
@@ -74,10 +75,7 @@ Allocator& allocator_for(Device device) { return backend(device).allocator(); }
 
 bool device_available(Device device) {
 #if defined(ELBO_WITH_CUDA)
-  if (device == Device::cuda) {
-    bool cuda_device_present();
-    return cuda_device_present();
-  }
+  if (device == Device::cuda) return cuda_device_present();
 #endif
   return device == Device::cpu;
 }
