@@ -173,6 +173,12 @@ TEST_CASE("cli: metrics errors name the file and what is wrong") {
         codes + " has 60 rows but " + dir.file("short.npy") + " has 59");
   io::write_npy(dir.file("flat.npy"), from_vector(Shape{180}, grid, DType::f64));
   fails({"--codes", dir.file("flat.npy"), "--factors", factors}, dir.file("flat.npy") + ": codes must be a 2-D array [N, D]");
+  // A constant factor column (dSprites' colour).
+  std::vector<double> constant = grid;
+  for (size_t i = 0; i < 60; ++i) constant[i * 3 + 1] = 4;
+  io::write_npy(dir.file("constant.npy"), from_vector(Shape{60, 3}, constant, DType::i64));
+  fails({"--codes", codes, "--factors", dir.file("constant.npy")},
+        dir.file("constant.npy") + ": factor column 1 is 4 in every row");
   // Test codes from another model (other D).
   io::write_npy(dir.file("d2.npy"), from_vector(Shape{60, 2}, std::vector<double>(120, 1.0), DType::f64));
   fails({"--codes", codes, "--factors", factors, "--test-codes", dir.file("d2.npy"), "--test-factors", factors},

@@ -88,6 +88,19 @@ int usage_error(const std::string& message) {
 
 std::string shape_text(const Tensor& t) { return t.shape().str(); }
 
+// A factor that never changes carries no information, and MIG, DCI and the classifiers cannot use
+// it (dSprites' "color" column, for one): name the file and the column.
+void check_no_constant_factor(const Tensor& factors, const std::string& path) {
+  const int64_t n = factors.size(0), k = factors.size(1);
+  const int64_t* f = factors.data<int64_t>();
+  for (int64_t j = 0; j < k; ++j) {
+    bool varies = false;
+    for (int64_t i = 1; i < n && !varies; ++i) varies = f[i * k + j] != f[j];
+    ELBO_CHECK(varies, path, ": factor column ", j, " is ", f[j], " in every row; a constant factor carries no "
+               "information and the metrics cannot score it: leave the column out (dSprites: drop 'color', column 0)");
+  }
+}
+
 // --codes mode: read, check, split, score.
 int metrics_from_files(const std::string& codes_path, const std::string& factors_path, const std::string& test_codes_path,
                        const std::string& test_factors_path, const std::vector<std::string>& selected,
@@ -96,6 +109,7 @@ int metrics_from_files(const std::string& codes_path, const std::string& factors
   const Tensor factors = metrics::factors_from_array(io::read_npy(factors_path), factors_path);
   ELBO_CHECK(codes.size(0) == factors.size(0), codes_path, " has ", codes.size(0), " rows but ", factors_path, " has ",
              factors.size(0), "; row n of both files must describe the same image");
+  check_no_constant_factor(factors, factors_path);
   const bool separate_test = !test_codes_path.empty();
   metrics::CodesSplit split;
   int64_t test_rows = 0;
