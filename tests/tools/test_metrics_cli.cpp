@@ -44,8 +44,8 @@ double value(const json::Value& doc, const char* name) { return doc.at("values")
 
 TEST_CASE("cli: metrics on codes that copy the factors") {
   testing::TempDir dir;
-  const std::vector<double> grid = factor_grid(10);  // 600 points, each factor combination 10 times
-  const int64_t n = 600;
+  const std::vector<double> grid = factor_grid(4);  // 240 points, each factor combination 4 times
+  const int64_t n = 240;
   // Codes as f32 (converted), factors as i64; the same arrays serve as the test set.
   io::write_npy(dir.file("codes.npy"), from_vector(Shape{n, 3}, grid, DType::f32));
   io::write_npy(dir.file("factors.npy"), from_vector(Shape{n, 3}, grid, DType::i64));
