@@ -3,6 +3,9 @@
 #include <cstring>
 #include <string>
 
+#include "elbo/error.hpp"
+#include "metrics.hpp"
+
 int run_demo(int argc, char** argv);  // demo.cpp
 
 namespace {
@@ -12,6 +15,7 @@ void print_usage() {
       "\n"
       "commands:\n"
       "  demo     train a small convolutional VAE on generated images and print the loss falling\n"
+      "  metrics  disentanglement metrics of codes (.npy) or of a synthetic code (self-check)\n"
       "\n"
       "Run 'elbo <command> --help' for the options of a command.\n");
 }
@@ -23,7 +27,13 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   std::string command = argv[1];
-  if (command == "demo") return run_demo(argc - 1, argv + 1);
+  try {
+    if (command == "demo") return run_demo(argc - 1, argv + 1);
+    if (command == "metrics") return run_metrics(argc - 1, argv + 1);
+  } catch (const elbo::Error& e) {
+    std::fprintf(stderr, "elbo %s: %s\n", command.c_str(), e.what());
+    return 1;
+  }
   std::fprintf(stderr, "elbo: unknown command '%s'\n\n", command.c_str());
   print_usage();
   return 2;
