@@ -4,6 +4,7 @@
 #include <string>
 
 int run_demo(int argc, char** argv);  // demo.cpp
+int run_info(int argc, char** argv);  // info.cpp
 
 namespace {
 void print_usage() {
@@ -12,6 +13,7 @@ void print_usage() {
       "\n"
       "commands:\n"
       "  demo     train a small convolutional VAE on generated images and print the loss falling\n"
+      "  info     information analysis of an ensemble's posteriors: NMI/VI, OPTICS hotspots, HTML report\n"
       "\n"
       "Run 'elbo <command> --help' for the options of a command.\n");
 }
@@ -24,6 +26,7 @@ int main(int argc, char** argv) {
   }
   std::string command = argv[1];
   if (command == "demo") return run_demo(argc - 1, argv + 1);
+  if (command == "info") return run_info(argc - 1, argv + 1);
   std::fprintf(stderr, "elbo: unknown command '%s'\n\n", command.c_str());
   print_usage();
   return 2;
