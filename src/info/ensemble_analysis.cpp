@@ -342,7 +342,9 @@ EnsembleAnalysis analyse_ensemble(const std::vector<MemberPosteriors>& members, 
   const Tensor truth = ground_truth(members, rows, a.point_rows, a.factor_names);
   if (truth.defined()) {
     stage("NMI with " + std::to_string(truth.size(1)) + " ground-truth factors");
-    a.nmi_factors = channel_similarity(channels, label_channels(truth, &sample)).nmi;
+    ChannelSet factors = label_channels(truth, &sample);
+    factors.dtype = channels.dtype;  // coefficients 0 and 1 are exact in f32; the latents' precision decides
+    a.nmi_factors = channel_similarity(channels, factors).nmi;
     const int64_t k = truth.size(1);
     const std::vector<double> f = a.nmi_factors.to_vector();
     for (Hotspot& h : a.hotspots) {

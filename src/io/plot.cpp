@@ -291,16 +291,16 @@ ProfileHeatmapLayout profile_heatmap_layout(const ProfileHeatmap& f) {
              "plot_profile_heatmap: sizes must be non-negative and text_scale ≥ 1");
   const int64_t s = f.text_scale, margin = 4 * s, line = 8 * s;
   const int64_t cell = f.cell > 0 ? f.cell : auto_cell(m);
-  const int64_t side_cell = f.side_cell > 0 ? f.side_cell : std::max(cell, line);
+  const int64_t side_cell = f.side_cell > 0 ? f.side_cell : std::max(cell, 9 * s);
   const std::vector<double> color_ticks = nice_ticks(f.vmin, f.vmax, 4);
 
   ProfileHeatmapLayout l;
-  int64_t y = margin + (f.title.empty() ? 0 : line + 2 * s);
+  int64_t y = margin + (f.title.empty() ? 0 : line + 4 * s);
   int64_t left = margin;
   if (!f.profile.empty()) {
-    left += ticks_width(nice_ticks(0, profile_top(f.profile), 3), s) + 3 * s;
+    left += ticks_width(nice_ticks(0, profile_top(f.profile), 2), s) + 3 * s;
     y += 2 * line;  // the profile's label, then the block numbers
-    l.profile = {left, y, m * cell, f.profile_height > 0 ? f.profile_height : 30 * s};
+    l.profile = {left, y, m * cell, f.profile_height > 0 ? f.profile_height : 40 * s};
     y += l.profile.height + 2 * s;
   }
   l.matrix = {left, y, m * cell, m * cell};
@@ -345,7 +345,7 @@ Tensor plot_profile_heatmap(const ProfileHeatmap& f) {
     draw_profile(canvas, f.profile, p, top, {0.35f, 0.35f, 0.35f}, kBlack);
     fill_rect(canvas, {p.x - 1, p.y, 1, p.height + 1}, kBlack);  // y axis
     fill_rect(canvas, {p.x - 1, p.y + p.height, p.width + 1, 1}, kBlack);  // baseline
-    for (double t : nice_ticks(0, top, 3)) {
+    for (double t : nice_ticks(0, top, 2)) {
       const int64_t y = p.y + p.height - std::lround(t / top * static_cast<double>(p.height));
       fill_rect(canvas, {p.x - 1 - 2 * s, y, 2 * s, 1}, kBlack);
       const std::string text = format_tick(t);
@@ -404,7 +404,7 @@ HistogramLayout histogram_layout(const Histogram& f) {
   l.count_max = (most + step - 1) / step * step;
 
   const int64_t s = f.text_scale, margin = 4 * s, line = 8 * s;
-  int64_t y = margin + (f.title.empty() ? 0 : line + 2 * s) + (f.y_label.empty() ? 0 : line + s);
+  int64_t y = margin + (f.title.empty() ? 0 : line + 2 * s) + (f.y_label.empty() ? 0 : line + 4 * s);
   const int64_t y_ticks = label_width(format_tick(static_cast<double>(l.count_max)), s);
   l.plot = {margin + y_ticks + 3 * s, y, f.width, f.height};
   const int64_t last_tick = label_width(format_tick(hi), s);

@@ -100,7 +100,7 @@ TEST_CASE("io: plot heatmap colours, NaN cells, colour bar and size") {
   CHECK(img.size(1) == 4 + 20 + 4 + 4);
   CHECK(img.size(2) == bar_x + 6 + 3 + label_width("0.2", 1) + 4);
   // With a title the matrix moves down by 10 pixels (8·scale + 2·scale).
-  o.title = "T";
+  o.title = "TT";
   Tensor titled = plot_heatmap(m, o);
   CHECK(pixel(titled, 4 + 5, 14 + 5) == viridis(0.0));
   CHECK(pixel(titled, 4 + 2, 4) == kBlack);  // the top bar of 'T'
@@ -133,7 +133,7 @@ TEST_CASE("io: plot profile above a reordered matrix, blocks shaded, side panel"
   CHECK(l.matrix.width == 60);
   CHECK(l.profile.y + l.profile.height + 2 == l.matrix.y);
   CHECK(l.side.x == l.matrix.x + 60 + 3);
-  CHECK(l.side.width == 2 * 8);  // side columns: max(cell, 8·scale)
+  CHECK(l.side.width == 2 * 9);  // side columns: max(cell, 9·scale)
 
   const double top = 2.0 * 1.05;  // the largest finite value plus 5%
   const Rect& p = l.profile;
@@ -167,9 +167,9 @@ TEST_CASE("io: plot profile above a reordered matrix, blocks shaded, side panel"
   CHECK(pixel(img, mx.x + 3, mx.y + 5 * 6 + 3) == viridis(0.0));
   // Side panel: column 0 all 0, column 1 all 1; labels written below it.
   CHECK(pixel(img, l.side.x + 4, l.side.y + 30) == viridis(0.0));
-  CHECK(pixel(img, l.side.x + 12, l.side.y + 30) == viridis(1.0));
+  CHECK(pixel(img, l.side.x + 13, l.side.y + 30) == viridis(1.0));
   CHECK(inked(img, {l.side.x, l.side.y + l.side.height + 2, l.side.width, 7}));
-  CHECK(inked(img, {l.side.x + 8, l.side.y + l.side.height + 2 + 4 * 8, 8, 7}));  // the 'E' of SHAPE
+  CHECK(inked(img, {l.side.x + 9, l.side.y + l.side.height + 2 + 4 * 8, 9, 7}));  // the 'E' of SHAPE
   CHECK(l.height >= l.side.y + l.side.height + 2 + 5 * 8);
   // Colour bar beside everything.
   CHECK(pixel(img, l.colorbar.x + 1, l.colorbar.y) == viridis(1.0));
@@ -193,8 +193,8 @@ TEST_CASE("io: plot histogram counts, bar heights, axes, ticks and labels") {
   h.height = 50;
   h.text_scale = 1;
   h.title = "BITS";
-  h.x_label = "I";
-  h.y_label = "N";
+  h.x_label = "IX";
+  h.y_label = "NY";
   const HistogramLayout l = histogram_layout(h);
   CHECK(l.counts == std::vector<int64_t>{1, 2, 0, 1, 2});  // 1.0 = hi goes to the last bin
   CHECK(l.count_max == 2);

@@ -174,6 +174,7 @@ TEST_CASE("cli: info errors name the bad file or flag") {
   CHECK(r.err.find(dir.file("m2/means.npy") + ": element [10, 4] is nan") != std::string::npos);
 
   // Flags.
+  write_synthetic_member(dir.file("m2"), 2, kRows, kLatents);
   r = run(dir, elbo_info() + out);
   CHECK(r.status == 2);
   CHECK(r.err.find("--posteriors DIR") != std::string::npos);
@@ -183,6 +184,9 @@ TEST_CASE("cli: info errors name the bad file or flag") {
   r = run(dir, elbo_info() + " --posteriors" + members + out + " --xi 1.5");
   CHECK(r.status == 2);
   CHECK(r.err.find("--xi must be in (0, 1)") != std::string::npos);
+  r = run(dir, elbo_info() + " --posteriors" + members + out + " --points 1000");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--points 1000 exceeds the 240 data points in " + dir.file("m0")) != std::string::npos);
   r = run(dir, elbo_info() + " --posteriors-list '" + dir.file("nope.txt") + "'" + out);
   CHECK(r.status == 1);
   CHECK(r.err.find("--posteriors-list " + dir.file("nope.txt") + ": cannot read") != std::string::npos);

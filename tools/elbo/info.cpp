@@ -419,6 +419,10 @@ int run_info(int argc, char** argv) {
       progress.update(static_cast<int64_t>(members.size()), dir);
     }
     progress.finish_line();
+    const int64_t rows = static_cast<int64_t>(members[0].indices.size());
+    if (o.points > rows)
+      return usage_error("--points " + std::to_string(o.points) + " exceeds the " + std::to_string(rows) + " data points in " +
+                         members[0].dir + "; pass --points " + std::to_string(rows) + " or fewer (0: all)");
 
     info::EnsembleOptions options;
     options.points = o.points;

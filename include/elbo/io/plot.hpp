@@ -110,8 +110,8 @@ struct ProfileHeatmap {
   std::string title, x_label;
   double vmin = 0.0, vmax = 1.0;  // colour range of matrix and side panel
   int64_t cell = 0;               // pixels per matrix cell; 0: as HeatmapOptions
-  int64_t side_cell = 0;          // width of a side column; 0: max(cell, 8·text_scale)
-  int64_t profile_height = 0;     // 0: 30·text_scale
+  int64_t side_cell = 0;          // width of a side column; 0: max(cell, 9·text_scale)
+  int64_t profile_height = 0;     // 0: 40·text_scale
   int64_t text_scale = 2;
 };
 // Positions of the parts, for callers and tests.
