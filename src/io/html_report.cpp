@@ -2,6 +2,7 @@
 #include "elbo/io/html_report.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include "elbo/error.hpp"
@@ -64,7 +65,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1em 0; }
 figure img { max-width: 100%; height: auto; image-rendering: pixelated; border: 1px solid #eee; }
 figcaption { font-size: 0.92em; color: #444; max-width: 60em; }
-pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; }
+pre { background: #f6f6f6; padding: 0.6em; white-space: pre-wrap; overflow-wrap: anywhere; }
 )";
 
 // A cell that strtod reads completely ("0.25", "-3", "1e-5", "inf") is a number.
@@ -81,7 +82,13 @@ HtmlReport::HtmlReport(std::string title) : title_(std::move(title)) {}
 
 void HtmlReport::section(const std::string& heading) {
   if (in_section_) body_ += "</section>\n";
-  body_ += "<section>\n<h2>" + html_escape(heading) + "</h2>\n";
+  std::string id;  // "Latent traversals" → "latent-traversals", for links to #latent-traversals
+  for (char c : heading) {
+    if (std::isalnum(static_cast<unsigned char>(c))) id += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else if (!id.empty() && id.back() != '-') id += '-';
+  }
+  while (!id.empty() && id.back() == '-') id.pop_back();
+  body_ += "<section id=\"" + id + "\">\n<h2>" + html_escape(heading) + "</h2>\n";
   in_section_ = true;
 }
 

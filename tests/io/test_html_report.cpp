@@ -63,7 +63,7 @@ TEST_CASE("io: html report structure, embedded figures, atomic write") {
   report.section("Summary");
   report.paragraph("<script>alert(1)</script> & more");
   report.preformatted("elbo info --posteriors a b");
-  report.section("Tables");
+  report.section("Tables, & more!");
   report.table({"name", "bits"}, {{"m0:1", "2.5"}, {"m1:3", "-0.25"}}, "per channel");
   Tensor image = zeros(Shape{3, 4, 5});
   image.data<float>()[0] = 1.0f;  // red top-left pixel
@@ -78,9 +78,10 @@ TEST_CASE("io: html report structure, embedded figures, atomic write") {
   CHECK(html.find("http://") == std::string::npos);  // nothing to fetch
   CHECK(html.find("https://") == std::string::npos);
   CHECK(html.find("<style>") != std::string::npos);
-  CHECK(occurrences(html, "<section>") == 2);
+  CHECK(occurrences(html, "<section id=") == 2);
+  CHECK(html.find("<section id=\"summary\">") != std::string::npos);
   CHECK(occurrences(html, "</section>") == 2);
-  CHECK(html.find("<h2>Summary</h2>") < html.find("<h2>Tables</h2>"));
+  CHECK(html.find("<h2>Summary</h2>") < html.find("<section id=\"tables-more\">\n<h2>Tables, &amp; more!</h2>"));
   CHECK(html.find("<caption>per channel</caption>") != std::string::npos);
   CHECK(occurrences(html, "<tr>") == 3);
   CHECK(html.find("<td class=\"num\">-0.25</td>") != std::string::npos);

@@ -31,7 +31,8 @@ class HtmlReport {
  public:
   explicit HtmlReport(std::string title);
 
-  // A new section with an <h2> heading (closes the previous one).
+  // A new section with an <h2> heading (closes the previous one); its id is the heading in lower case
+  // with runs of other characters as '-' ("Hotspots, 2024" → id "hotspots-2024").
   void section(const std::string& heading);
   void subheading(const std::string& text);  // <h3>
   void paragraph(const std::string& text);
