@@ -128,6 +128,9 @@ TEST_CASE("cli: info writes the numbers, hotspots and report of a synthetic ense
   CHECK(images == static_cast<size_t>(3 + from_model0));
   CHECK(html.find("<h2>Hotspots</h2>") != std::string::npos);
   CHECK(html.find("NMI factor 2") != std::string::npos);
+  CHECK(html.find("http:") == std::string::npos);  // nothing to fetch: self-contained
+  CHECK(html.find("https:") == std::string::npos);
+  CHECK(html.find("<script") == std::string::npos);
   if (from_model0 < 3) CHECK(html.find("No traversal image for hotspot") != std::string::npos);
 }
 
@@ -206,7 +209,8 @@ TEST_CASE("cli: info report renders in headless chromium without network (skippe
   Run r = run(dir, elbo_info() + " --posteriors" + members + " --out '" + out + "' --points 120 --min-samples 3");
   REQUIRE(r.status == 0);
   const std::string browser = "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
-                              "--no-first-run --user-data-dir='" + dir.file("profile") + "' ";
+                              "--no-first-run --host-resolver-rules='MAP * ~NOTFOUND' --user-data-dir='" +
+                              dir.file("profile") + "' ";  // no host name resolves: nothing can be fetched
   const std::string url = "file://" + out + "/report.html";
   r = run(dir, browser + "--dump-dom '" + url + "'");
   INFO(r.err);

@@ -196,7 +196,7 @@ io::ProfileHeatmap matrix_figure(const info::EnsembleAnalysis& a, const InfoOpti
   return f;
 }
 
-
+// Whether the bytes start with the PNG signature (such a file is embedded as it is).
 bool is_png(const std::vector<uint8_t>& bytes) {
   static constexpr uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
   return bytes.size() > 8 && std::equal(kSignature, kSignature + 8, bytes.begin());
