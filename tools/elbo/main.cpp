@@ -7,6 +7,7 @@
 #include "metrics.hpp"
 
 int run_demo(int argc, char** argv);  // demo.cpp
+int run_info(int argc, char** argv);  // info.cpp
 
 namespace {
 void print_usage() {
@@ -16,6 +17,7 @@ void print_usage() {
       "commands:\n"
       "  demo     train a small convolutional VAE on generated images and print the loss falling\n"
       "  metrics  disentanglement metrics of codes (.npy) or of a synthetic code (self-check)\n"
+      "  info     information analysis of an ensemble's posteriors: NMI/VI, OPTICS hotspots, HTML report\n"
       "\n"
       "Run 'elbo <command> --help' for the options of a command.\n");
 }
@@ -30,6 +32,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "demo") return run_demo(argc - 1, argv + 1);
     if (command == "metrics") return run_metrics(argc - 1, argv + 1);
+    if (command == "info") return run_info(argc - 1, argv + 1);
   } catch (const elbo::Error& e) {
     std::fprintf(stderr, "elbo %s: %s\n", command.c_str(), e.what());
     return 1;
