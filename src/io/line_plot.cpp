@@ -17,25 +17,7 @@ constexpr float kBandAlpha = 0.25f;  // opacity of the min–max band
 constexpr float kGrid = 0.88f;       // grey level of the grid lines
 constexpr double kDataMargin = 0.05; // the axes' ranges extend the data's by 5% on each side
 
-using Rgb = std::array<float, 3>;
-
-// The step of nice_ticks: 1, 2 or 5 × 10^e, about (hi − lo) / target.
-double nice_step(double lo, double hi, int target) {
-  const double raw = (hi - lo) / target;
-  const double base = std::pow(10.0, std::floor(std::log10(raw)));
-  const double m = raw / base;
-  return (m < 1.5 ? 1.0 : m < 3.5 ? 2.0 : m < 7.5 ? 5.0 : 10.0) * base;
-}
-
-std::vector<double> ticks_with_step(double lo, double hi, double step) {
-  std::vector<double> ticks;
-  const double first = std::ceil(lo / step - 1e-9), last = std::floor(hi / step + 1e-9);
-  for (double k = first; k <= last; k += 1.0) {
-    const double t = k * step;
-    ticks.push_back(t == 0.0 ? 0.0 : t);  // no "-0"
-  }
-  return ticks;
-}
+using Colour3 = std::array<float, 3>;
 
 std::string tick_label(double v) {
   char text[32];
@@ -73,29 +55,29 @@ struct Canvas {
   int64_t x0 = 0, y0 = 0, x1 = 0, y1 = 0;
 
   bool inside(int64_t x, int64_t y) const { return x >= x0 && x <= x1 && y >= y0 && y <= y1; }
-  void set(int64_t x, int64_t y, const Rgb& c) {
+  void set(int64_t x, int64_t y, const Colour3& c) {
     if (!inside(x, y)) return;
     for (int64_t k = 0; k < 3; ++k) px[(k * h + y) * w + x] = c[static_cast<size_t>(k)];
   }
-  void blend(int64_t x, int64_t y, const Rgb& c, float alpha) {
+  void blend(int64_t x, int64_t y, const Colour3& c, float alpha) {
     if (!inside(x, y)) return;
     for (int64_t k = 0; k < 3; ++k) {
       float& p = px[(k * h + y) * w + x];
       p = (1.0f - alpha) * p + alpha * c[static_cast<size_t>(k)];
     }
   }
-  void fill_rect(int64_t xa, int64_t ya, int64_t xb, int64_t yb, const Rgb& c) {
+  void fill_rect(int64_t xa, int64_t ya, int64_t xb, int64_t yb, const Colour3& c) {
     for (int64_t y = ya; y <= yb; ++y)
       for (int64_t x = xa; x <= xb; ++x) set(x, y, c);
   }
   // A filled disk: the pixels with dx² + dy² ≤ r² + r (round for small r).
-  void disk(int64_t cx, int64_t cy, int64_t r, const Rgb& c) {
+  void disk(int64_t cx, int64_t cy, int64_t r, const Colour3& c) {
     for (int64_t dy = -r; dy <= r; ++dy)
       for (int64_t dx = -r; dx <= r; ++dx)
         if (dx * dx + dy * dy <= r * r + r) set(cx + dx, cy + dy, c);
   }
   // A 3-pixel-wide segment: a 3×3 brush stamped at half-pixel steps along it.
-  void segment(double xa, double ya, double xb, double yb, const Rgb& c) {
+  void segment(double xa, double ya, double xb, double yb, const Colour3& c) {
     const double length = std::max(std::fabs(xb - xa), std::fabs(yb - ya));
     const int64_t steps = static_cast<int64_t>(std::ceil(length * 2.0)) + 1;
     for (int64_t i = 0; i <= steps; ++i) {
@@ -119,16 +101,10 @@ double PlotFrame::py(double y) const {
   return static_cast<double>(bottom) - (y - y_min) / (y_max - y_min) * static_cast<double>(bottom - top);
 }
 
-std::vector<double> nice_ticks(double lo, double hi, int target) {
-  ELBO_CHECK(std::isfinite(lo) && std::isfinite(hi) && hi > lo && target >= 1, "nice_ticks: need finite lo < hi and target ≥ 1, got [",
-             lo, ", ", hi, "] and ", target);
-  return ticks_with_step(lo, hi, nice_step(lo, hi, target));
-}
-
 std::array<float, 3> series_colour(size_t i) {
   // Okabe & Ito, "Color universal design" (2008): blue, vermillion, bluish green, orange, reddish
   // purple, sky blue, yellow, black.
-  static const Rgb palette[] = {{0.000f, 0.447f, 0.698f}, {0.835f, 0.369f, 0.000f}, {0.000f, 0.620f, 0.451f},
+  static const Colour3 palette[] = {{0.000f, 0.447f, 0.698f}, {0.835f, 0.369f, 0.000f}, {0.000f, 0.620f, 0.451f},
                                 {0.902f, 0.624f, 0.000f}, {0.800f, 0.475f, 0.655f}, {0.337f, 0.706f, 0.914f},
                                 {0.941f, 0.894f, 0.259f}, {0.000f, 0.000f, 0.000f}};
   return palette[i % (sizeof palette / sizeof palette[0])];
@@ -224,7 +200,7 @@ Tensor line_plot(const std::vector<LineSeries>& series, const LinePlotOptions& o
   Canvas all{image.data<float>(), W, H, 0, 0, W - 1, H - 1};
   Canvas area = all;  // data are clipped to the inside of the frame
   area.x0 = f.left + 1, area.y0 = f.top + 1, area.x1 = f.right - 1, area.y1 = f.bottom - 1;
-  const Rgb black{0, 0, 0}, grid{kGrid, kGrid, kGrid};
+  const Colour3 black{0, 0, 0}, grid{kGrid, kGrid, kGrid};
 
   for (double t : f.y_ticks) {  // grid lines
     const int64_t y = std::lround(f.py(t));
@@ -238,7 +214,7 @@ Tensor line_plot(const std::vector<LineSeries>& series, const LinePlotOptions& o
   const bool band = o.spread == Spread::band || o.spread == Spread::band_and_points;
   const bool points = o.spread == Spread::points || o.spread == Spread::band_and_points;
   for (size_t k = 0; k < series.size() && band; ++k) {
-    const Rgb c = series_colour(k);
+    const Colour3 c = series_colour(k);
     const LineSeries& line = series[k];
     const std::vector<Summary>& sum = summaries[k];
     for (size_t i = 0; i < line.x.size(); ++i) {
@@ -263,13 +239,13 @@ Tensor line_plot(const std::vector<LineSeries>& series, const LinePlotOptions& o
     }
   }
   for (size_t k = 0; k < series.size() && points; ++k) {
-    const Rgb c = series_colour(k);
+    const Colour3 c = series_colour(k);
     for (size_t i = 0; i < series[k].x.size(); ++i)
       for (double v : series[k].y[i])
         if (std::isfinite(v)) area.disk(std::lround(f.px(series[k].x[i])), std::lround(f.py(v)), 2, c);
   }
   for (size_t k = 0; k < series.size(); ++k) {
-    const Rgb c = series_colour(k);
+    const Colour3 c = series_colour(k);
     const LineSeries& line = series[k];
     for (size_t i = 0; i + 1 < line.x.size(); ++i)
       if (summaries[k][i].valid && summaries[k][i + 1].valid)
@@ -334,13 +310,13 @@ Tensor line_plot(const std::vector<LineSeries>& series, const LinePlotOptions& o
       }
     }
     const int64_t bx = box_x(corner), by = box_y(corner);
-    const Rgb white{1, 1, 1}, edge{0.5f, 0.5f, 0.5f};
+    const Colour3 white{1, 1, 1}, edge{0.5f, 0.5f, 0.5f};
     area.fill_rect(bx, by, bx + box_w, by + box_h, white);
     for (int64_t x = bx; x <= bx + box_w; ++x) area.set(x, by, edge), area.set(x, by + box_h, edge);
     for (int64_t y = by; y <= by + box_h; ++y) area.set(bx, y, edge), area.set(bx + box_w, y, edge);
     for (size_t k = 0; k < series.size(); ++k) {
       const int64_t cy = by + 4 + static_cast<int64_t>(k) * row + ch / 2;
-      const Rgb c = series_colour(k);
+      const Colour3 c = series_colour(k);
       area.segment(static_cast<double>(bx + 8), static_cast<double>(cy), static_cast<double>(bx + 8 + swatch),
                    static_cast<double>(cy), c);
       area.disk(bx + 8 + swatch / 2, cy, 3, c);

@@ -39,7 +39,7 @@ std::array<float, 3> blend(const std::array<float, 3>& under, const std::array<f
   return {(1 - a) * under[0] + a * c[0], (1 - a) * under[1] + a * c[1], (1 - a) * under[2] + a * c[2]};
 }
 
-const std::array<float, 3> kWhite{1, 1, 1};
+const std::array<float, 3> kPaper{1, 1, 1};
 
 int64_t px(const PlotFrame& f, double x) { return std::lround(f.px(x)); }
 int64_t py(const PlotFrame& f, double y) { return std::lround(f.py(y)); }
@@ -88,15 +88,15 @@ TEST_CASE("io: line plot puts points, band and seeds where the axes say") {
   // Seed points at each value (0.1 is 0.2 below the mean: off the line and its marker), on the band.
   CHECK(p.is(px(f, 1), py(f, 0.1), c));
   CHECK(p.is(px(f, 3), py(f, 0.9), c));
-  CHECK(p.is(px(f, 1), py(f, 0.1) - 3, blend(kWhite, c, 0.25f)));  // just above the point: band
+  CHECK(p.is(px(f, 1), py(f, 0.1) - 3, blend(kPaper, c, 0.25f)));  // just above the point: band
   // The band: between min and max, away from the line, the colour at 25% over white; outside, white.
   const int64_t x_band = px(f, 1.25);  // min 0.175, max 0.525, mean 0.35 at x = 1.25
-  CHECK(p.is(x_band, py(f, 0.48), blend(kWhite, c, 0.25f)));
-  CHECK(p.is(x_band, py(f, 0.22), blend(kWhite, c, 0.25f)));
-  CHECK(p.is(x_band, py(f, 0.7), kWhite));
-  CHECK(p.is(x_band, py(f, 0.1), kWhite));
+  CHECK(p.is(x_band, py(f, 0.48), blend(kPaper, c, 0.25f)));
+  CHECK(p.is(x_band, py(f, 0.22), blend(kPaper, c, 0.25f)));
+  CHECK(p.is(x_band, py(f, 0.7), kPaper));
+  CHECK(p.is(x_band, py(f, 0.1), kPaper));
   // Left of the first point there is no band.
-  CHECK(p.is(px(f, 0.95), py(f, 0.3), kWhite));
+  CHECK(p.is(px(f, 0.95), py(f, 0.3), kPaper));
   // The frame is black; tick marks stick out left of it at the y ticks, with labels beside them.
   CHECK(p.is(f.left, py(f, 0.35), {0, 0, 0}));
   CHECK(p.is(f.right, py(f, 0.35), {0, 0, 0}));
@@ -110,8 +110,8 @@ TEST_CASE("io: line plot puts points, band and seeds where the axes say") {
   // Without a band and points, only the mean line and markers remain.
   o.spread = Spread::none;
   const Pixels q(line_plot({s}, o));
-  CHECK(q.is(x_band, py(f, 0.48), kWhite));
-  CHECK(q.is(px(f, 1), py(f, 0.1), kWhite));
+  CHECK(q.is(x_band, py(f, 0.48), kPaper));
+  CHECK(q.is(px(f, 1), py(f, 0.1), kPaper));
   CHECK(q.is(px(f, 2), py(f, 0.5), c));
 }
 

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "elbo/io/plot.hpp"  // nice_ticks
 #include "elbo/tensor.hpp"
 
 namespace elbo::io {
@@ -66,10 +67,6 @@ struct PlotFrame {
   double px(double x) const;
   double py(double y) const;
 };
-
-// Tick values k·step inside [lo, hi] with step = 1, 2 or 5 × 10^e chosen so that there are about
-// `target` intervals (lo and hi themselves are ticks only when they are multiples of step).
-std::vector<double> nice_ticks(double lo, double hi, int target = 5);
 
 // RGB in [0, 1] of series i: the Okabe–Ito palette (distinguishable with colour blindness), cycling.
 std::array<float, 3> series_colour(size_t i);
