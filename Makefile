@@ -4,7 +4,8 @@
 #   make deps    install missing system packages (apt-get; as root or through sudo)
 #   make build   configure and build into build/ (Release, -march=native)
 #   make test    deps + build + run every test through ctest
-#   make demo    deps + build + train a small conv VAE on generated images
+#   make demo    deps + build + train a β-VAE (β = 4) on generated dSprites, then draw its latent
+#                traversal (runs/demo/traversal.png); Ctrl-C stops it, `make demo` again continues
 #   make bench   deps + build + the training-step benchmark beside PyTorch
 #   make build-cuda  deps + configure and build with the CUDA backend into build-cuda/ (needs nvcc)
 #   make test-cuda   build-cuda + run its tests (the cuda: tests skip without a GPU)
@@ -14,7 +15,7 @@
 #
 # Variables: BUILD_DIR (build), CUDA_BUILD_DIR (build-cuda), JOBS (number of cores),
 #            CMAKE_FLAGS (extra -D options), THREADS (threads for demo and bench; default: all cores),
-#            FUZZ_SECONDS (30 per target).
+#            FUZZ_SECONDS (30 per target), DEMO_DIR (runs/demo), DEMO_STEPS (training steps of the demo).
 
 BUILD_DIR ?= build
 CUDA_BUILD_DIR ?= build-cuda
@@ -23,6 +24,8 @@ CMAKE_FLAGS ?=
 THREADS ?= $(JOBS)
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
+DEMO_DIR ?= runs/demo
+DEMO_STEPS ?= 5000
 
 .PHONY: all deps build test demo bench build-cuda test-cuda fuzz clean
 
@@ -43,7 +46,16 @@ test: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory build
-	$(BUILD_DIR)/elbo demo --threads $(THREADS)
+	$(BUILD_DIR)/elbo train --dataset dsprites --architecture dlib_conv --latents 10 --objective beta_vae --beta 4 \
+	  --batch 64 --lr 5e-4 --steps $(DEMO_STEPS) --log-every 250 --checkpoint-every 1000 --seed 0 \
+	  --threads $(THREADS) --out $(DEMO_DIR) --resume
+	$(BUILD_DIR)/elbo traverse --run $(DEMO_DIR) --threads $(THREADS) --label-scale 2
+	@echo
+	@echo "The β-VAE's pictures (PNG):"
+	@echo "  $(DEMO_DIR)/traversal.png         one row per latent, largest KL first: each row sweeps one latent from -2 to 2"
+	@echo "  $(DEMO_DIR)/reconstructions.png   dSprites images (INPUT) above the VAE's reconstructions (OUTPUT)"
+	@echo "  $(DEMO_DIR)/samples.png           images decoded from the prior N(0, I)"
+	@echo "Then try: $(BUILD_DIR)/elbo eval --run $(DEMO_DIR), or see docs/CLI.md."
 
 bench: deps
 	@$(MAKE) --no-print-directory build

@@ -23,6 +23,7 @@ nn::Init make_init(const ModelConfig& c) {
   nn::Init init;
   init.seed = c.seed;
   init.dtype = c.dtype;
+  init.device = c.device;
   init.scheme = c.weight_init ? *c.weight_init : find_architecture(c.vae.architecture).reference_init;
   return init;
 }
@@ -80,6 +81,8 @@ Model::Model(const ModelConfig& c)
 LossTerms Model::losses(const Tensor& x, uint64_t t) {
   ELBO_CHECK(x.defined() && x.dtype() == config.dtype, "Model: the batch must be ", dtype_name(config.dtype),
              " like the model, got ", x.defined() ? dtype_name(x.dtype()) : "undefined");
+  ELBO_CHECK(x.device() == config.device, "Model: the batch is on ", device_name(x.device()), ", the model on ",
+             device_name(config.device));
   const ObjectiveConfig& o = config.objective;
   LossTerms terms;
   // 1. z = μ + σ ⊙ ε, ε from the stream of step t

@@ -13,7 +13,7 @@
 // `--config FILE`, one per line, in the same names without the dashes:
 //
 //   # β-VAE on generated dSprites
-//   objective = beta-vae
+//   objective = beta_vae
 //   beta      = 4
 //   resume    = true
 //
@@ -86,6 +86,10 @@ class Args {
     return true;
   }
   int exit_code() const { return exit_code_; }
+  // The last error's message (without the command's name); empty when none.
+  const std::string& error() const { return error_; }
+  // Quiet: errors are kept in error() and not printed (for callers that report them themselves).
+  void set_quiet(bool quiet) { quiet_ = quiet; }
 
   // Every option as "name = value" lines (the config-file format), in declaration order.
   std::string config_text() const {
@@ -159,7 +163,8 @@ class Args {
     return nullptr;
   }
   bool fail(const std::string& message) {
-    std::fprintf(stderr, "%s: %s\n", command_.c_str(), message.c_str());
+    error_ = message;
+    if (!quiet_) std::fprintf(stderr, "%s: %s\n", command_.c_str(), message.c_str());
     exit_code_ = 2;
     return false;
   }
@@ -208,8 +213,9 @@ class Args {
 
   std::string command_, summary_;
   std::vector<Flag> flags_;
-  bool config_enabled_ = false;
+  bool config_enabled_ = false, quiet_ = false;
   int exit_code_ = 0;
+  std::string error_;
 };
 
 }  // namespace cli

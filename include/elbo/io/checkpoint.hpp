@@ -18,8 +18,15 @@
 // into the existing tensors (the model's tensors keep their identity, so an optimiser built on them
 // stays valid), sets each parameter's step count and the optimiser's learning rate to the saved ones,
 // and returns the caller's metadata.
+//
+// Several modules in one file (a VAE and FactorVAE's discriminator, each with its optimiser): each
+// CheckpointPart names a prefix. A part with prefix P stores its tensors as "P.<name>", its optimiser
+// tensors as "optimizer/P.<name>/m" (…/v, …/step) and its optimiser settings under the __metadata__
+// key "optimizer/P"; a part with the empty prefix stores them exactly as the single-module functions
+// do (so a one-part file is the same file). Loading checks every part before it changes any.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "elbo/io/json.hpp"
 #include "elbo/nn/module.hpp"
@@ -32,5 +39,13 @@ void save_checkpoint(const std::string& path, const nn::Module& model, const nn:
                      const json::Value& metadata);
 // `opt` may be null: optimiser tensors in the file are then ignored (loading weights for evaluation).
 json::Value load_checkpoint(const std::string& path, nn::Module& model, nn::Optimizer* opt);
+
+struct CheckpointPart {
+  std::string prefix;                  // "" or a name without '/'; unique within a checkpoint
+  nn::Module* module = nullptr;        // required
+  nn::Optimizer* optimizer = nullptr;  // may be null (as `opt` above)
+};
+void save_checkpoint(const std::string& path, const std::vector<CheckpointPart>& parts, const json::Value& metadata);
+json::Value load_checkpoint(const std::string& path, const std::vector<CheckpointPart>& parts);
 
 }  // namespace elbo::io

@@ -54,6 +54,7 @@ struct ModelConfig {
   // How weights are drawn; unset: the architecture's reference scheme (models/architectures.hpp).
   std::optional<nn::WeightInit> weight_init;
   DType dtype = DType::f32;
+  Device device = Device::cpu;  // of the parameters; batches passed to step() must be on it too
 };
 
 // A loss term, detached.

@@ -10,6 +10,7 @@
 //   posterior:    ε of z = μ + σ ⊙ ε at training step t; draw n·latents + j is ε[n, j]
 //   permutation:  FactorVAE's per-dimension shuffles of the batch at step t (models/factor_vae.hpp)
 //   evaluation:   the evaluation functions' ε for batch b (models/evaluate.hpp)
+//   prior:        z ~ N(0, I) of the pictures of prior samples (models/visualize.hpp); step 0
 #pragma once
 #include <cstdint>
 
@@ -17,7 +18,7 @@
 
 namespace elbo::models {
 
-enum class NoisePurpose : uint64_t { posterior = 1, permutation = 2, evaluation = 3 };
+enum class NoisePurpose : uint64_t { posterior = 1, permutation = 2, evaluation = 3, prior = 4 };
 
 constexpr uint64_t kMaxNoiseStep = (uint64_t{1} << 48) - 1;
 

@@ -113,6 +113,11 @@ void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tenso
       const T* at = ap + i * sa + (trans_a ? m0 : m0 * lda);
       const T* bt = bp + i * sb + (trans_b ? n0 * ldb : n0);
       T* ct = cp + i * sc + m0 * ldc + n0;
+      // Outside an active parallel region (one block, or a product too small to share) OpenBLAS's
+      // OpenMP build would split this call over omp_get_max_threads() threads, and some kernel
+      // families (Haswell's) then round differently at 1 and 2 threads. Keep it on this thread:
+      // the setting belongs to this region's task and ends with it.
+      if (!omp_in_parallel()) omp_set_num_threads(1);
       if constexpr (std::is_same_v<T, float>)
         cblas_sgemm(CblasRowMajor, ta, tb, mb, nb, K, static_cast<float>(alpha), at, lda, bt, ldb,
                     static_cast<float>(beta), ct, ldc);
