@@ -47,7 +47,7 @@ namespace {
 
 struct InfoOptions {
   std::vector<std::string> posteriors;
-  std::string posteriors_list, out = "elbo-info", distance = "vi";
+  std::string posteriors_list, ensemble, out = "elbo-info", distance = "vi";
   int64_t points = 1000, seed = 0, min_samples = 20, threads = 0;
   double xi = 0.05, min_bits = 0.01;
 };
@@ -346,7 +346,32 @@ void write_report(const info::EnsembleAnalysis& a, const InfoOptions& o, const s
   report.write(path);
 }
 
+// The finished members of an ensemble directory (elbo ensemble's ensemble.json), as run directories.
+std::vector<std::string> ensemble_runs(const std::string& root) {
+  const std::string index = (fs::path(root) / "ensemble.json").string();
+  json::Value e = json::parse(io::read_text_file(index), index);
+  std::vector<std::string> runs;
+  const json::Value* members = e.find("members");
+  ELBO_CHECK(members && members->is_array(), index, ": no \"members\" list; is this a directory elbo ensemble wrote?");
+  for (const json::Value& m : members->items()) {
+    const json::Value* status = m.find("status");
+    if (status && status->as_string() == "finished") runs.push_back((fs::path(root) / m.at("dir").as_string()).string());
+  }
+  ELBO_CHECK(!runs.empty(), index, ": no finished member yet; run elbo ensemble (again) until its members finish");
+  return runs;
+}
+
+// Runs another subcommand of this program (encode, traverse) with the given options.
+int run_subcommand(int (*command)(int, char**), std::vector<std::string> words) {
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  return command(static_cast<int>(argv.size()), argv.data());
+}
+
 }  // namespace
+
+int run_encode(int argc, char** argv);    // encode.cpp
+int run_traverse(int argc, char** argv);  // traverse.cpp
 
 int run_info(int argc, char** argv) {
   InfoOptions o;
@@ -358,6 +383,9 @@ int run_info(int argc, char** argv) {
                  "indices.npy (+ optional factors.npy, labels.npy); see docs/INFORMATION.md.");
   args.flag("--posteriors", posteriors_help, "DIR [DIR ...]: one posteriors directory per model");
   args.flag("--posteriors-list", o.posteriors_list, "file listing posteriors directories, one per line");
+  args.flag("--ensemble", o.ensemble,
+            "an ensemble directory (elbo ensemble): each finished member is encoded on the same fixed sample of "
+            "--points images (RUN/encoded/, reused when present) and the hotspots' traversals are drawn");
   args.flag("--out", o.out, "output directory");
   args.flag("--points", o.points, "fingerprint points drawn from the encoded ones (0: all)");
   args.flag("--seed", o.seed, "seed of the fingerprint sample");
@@ -402,9 +430,25 @@ int run_info(int argc, char** argv) {
   try {
     if (!o.posteriors_list.empty())
       for (const std::string& d : read_list(o.posteriors_list)) o.posteriors.push_back(d);
-    if (o.posteriors.empty())
-      return usage_error("give the members' directories with --posteriors DIR [DIR ...] or --posteriors-list FILE");
     if (o.threads > 0) set_num_threads(static_cast<int>(o.threads));
+    std::vector<std::string> runs;  // with --ensemble: the run directory of each posteriors directory
+    if (!o.ensemble.empty()) {
+      if (o.points == 0) return usage_error("--ensemble needs --points > 0: the number of images each member encodes");
+      const std::string threads = std::to_string(o.threads);
+      for (const std::string& run : ensemble_runs(o.ensemble)) {
+        const std::string encoded = (fs::path(run) / "encoded").string();
+        if (!fs::exists(fs::path(encoded) / "means.npy")) {
+          int rc = run_subcommand(run_encode, {"encode", "--run", run, "--count", std::to_string(o.points),
+                                               "--sample-seed", std::to_string(o.seed), "--threads", threads});
+          if (rc != 0) return rc;
+        }
+        runs.push_back(run);
+        o.posteriors.push_back(encoded);
+      }
+    }
+    if (o.posteriors.empty())
+      return usage_error("give the members' directories with --posteriors DIR [DIR ...], --posteriors-list FILE or "
+                         "--ensemble DIR");
     const double start = cli::seconds_now();
     auto say = [&](const std::string& text) {
       std::printf("[%7.2f s] %s\n", cli::seconds_now() - start, text.c_str());
@@ -436,6 +480,18 @@ int run_info(int argc, char** argv) {
     const info::EnsembleAnalysis a = info::analyse_ensemble(members, options);
     const double analysis_seconds = cli::seconds_now() - analysis_start;
 
+    if (!runs.empty()) {  // the report's traversal of each hotspot's representative
+      for (const info::Hotspot& h : a.hotspots) {
+        const std::string path = traversal_path(a, h.representative);
+        if (fs::exists(path)) continue;
+        fs::create_directories(fs::path(path).parent_path());
+        const size_t model = static_cast<size_t>(a.channel_model[static_cast<size_t>(h.representative)]);
+        int rc = run_subcommand(run_traverse, {"traverse", "--run", runs[model], "--latent",
+                                               std::to_string(a.channel_latent[static_cast<size_t>(h.representative)]),
+                                               "--label-scale", "2", "--out", path, "--threads", std::to_string(o.threads)});
+        if (rc != 0) return rc;
+      }
+    }
     say("writing numbers and report to " + o.out);
     fs::create_directories(o.out);
     write_numbers(a, o.out);

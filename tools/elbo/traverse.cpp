@@ -15,7 +15,7 @@ int run_traverse(int argc, char** argv) {
   using namespace cli;
   using namespace elbo;
   InspectOptions inspect;
-  int64_t image = 0, columns = 9, rows = 0, kl_images = 1000, label_scale = 1;
+  int64_t image = 0, columns = 9, rows = 0, latent = -1, kl_images = 1000, label_scale = 1;
   double lo = -2, hi = 2;
   bool relative = false;
   std::string out;
@@ -29,6 +29,7 @@ int run_traverse(int argc, char** argv) {
   args.flag("--columns", columns, "values from --min to --max");
   args.flag("--relative", relative, "add the values to the base's mean instead of replacing it");
   args.flag("--rows", rows, "latents shown, largest KL first (0: all)");
+  args.flag("--latent", latent, "show only this latent (-1: the --rows latents of largest KL)");
   args.flag("--kl-images", kl_images, "images the KL per latent is averaged over");
   args.flag("--label-scale", label_scale, "size of the row labels' font (1: 7 pixels high)");
   args.flag("--out", out, "the PNG to write (default RUN/traversal.png)");
@@ -50,6 +51,9 @@ int run_traverse(int argc, char** argv) {
   std::vector<double> kl = models::kl_per_latent(vae, kl_batches);
   std::vector<int64_t> order = models::latents_by_kl(kl);
   if (rows > 0 && rows < static_cast<int64_t>(order.size())) order.resize(static_cast<size_t>(rows));
+  ELBO_CHECK(latent >= -1 && latent < vae.latents, "--latent ", latent, " is outside the model's latents 0 … ",
+             vae.latents - 1, " (or -1)");
+  if (latent >= 0) order = {latent};
 
   Tensor base;
   if (image >= 0) {
