@@ -15,7 +15,6 @@
 #include "elbo/data/dataset.hpp"
 #include "elbo/io/npy.hpp"
 #include "inspect.hpp"
-#include "progress.hpp"
 
 int run_encode(int argc, char** argv) {
   using namespace cli;
@@ -54,7 +53,6 @@ int run_encode(int argc, char** argv) {
               static_cast<long long>(L));
   Tensor means = empty(Shape{n, L}), logvars = empty(Shape{n, L});
   const Device device = run.model->config.device;
-  Progress progress(0, n, std::max<int64_t>(batch, n / 10));
   NoGradGuard no_grad;
   for (int64_t start = 0; start < n; start += batch) {
     int64_t m = std::min(batch, n - start);
@@ -63,7 +61,10 @@ int run_encode(int argc, char** argv) {
     Tensor mu = q.mu.to(Device::cpu).to(DType::f32).contiguous(), lv = q.logvar.to(Device::cpu).to(DType::f32).contiguous();
     std::memcpy(means.data<float>() + start * L, mu.data<float>(), static_cast<size_t>(m * L) * sizeof(float));
     std::memcpy(logvars.data<float>() + start * L, lv.data<float>(), static_cast<size_t>(m * L) * sizeof(float));
-    progress.update(start + m, "images");
+    if (n >= 20000 && (start + m) * 10 / n != start * 10 / n) {  // a line per tenth of a long encoding
+      std::printf("  %lld/%lld images\n", static_cast<long long>(start + m), static_cast<long long>(n));
+      std::fflush(stdout);
+    }
   }
 
   std::vector<double> ids(indices.begin(), indices.end());

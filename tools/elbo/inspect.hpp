@@ -1,7 +1,9 @@
 // What the subcommands that read a trained run share (encode, traverse, reconstruct, sample, eval):
 // the --run, --threads and --device options, and images read in batches.
 #pragma once
+#include <algorithm>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 

@@ -1,6 +1,7 @@
 // The options, dataset, model and run directory every subcommand shares (run.hpp).
 #include "run.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "elbo/data/batches.hpp"
