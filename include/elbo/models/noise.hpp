@@ -10,6 +10,8 @@
 //   posterior:    ε of z = μ + σ ⊙ ε at training step t; draw n·latents + j is ε[n, j]
 //   permutation:  FactorVAE's per-dimension shuffles of the batch at step t (models/factor_vae.hpp)
 //   evaluation:   the evaluation functions' ε for batch b (models/evaluate.hpp)
+//   data:         generated training data drawn afresh at step t (the unit circle's points of
+//                 `elbo fusion`, data/unit_circle.hpp)
 #pragma once
 #include <cstdint>
 
@@ -17,7 +19,7 @@
 
 namespace elbo::models {
 
-enum class NoisePurpose : uint64_t { posterior = 1, permutation = 2, evaluation = 3 };
+enum class NoisePurpose : uint64_t { posterior = 1, permutation = 2, evaluation = 3, data = 4 };
 
 constexpr uint64_t kMaxNoiseStep = (uint64_t{1} << 48) - 1;
 
