@@ -3,7 +3,8 @@
 #include <cstring>
 #include <string>
 
-int run_demo(int argc, char** argv);  // demo.cpp
+int run_demo(int argc, char** argv);    // demo.cpp
+int run_fusion(int argc, char** argv);  // fusion.cpp
 
 namespace {
 void print_usage() {
@@ -12,6 +13,7 @@ void print_usage() {
       "\n"
       "commands:\n"
       "  demo     train a small convolutional VAE on generated images and print the loss falling\n"
+      "  fusion   fuse 1-D VAEs trained on the unit circle into one 2-D representation (Murphy et al. 4.4)\n"
       "\n"
       "Run 'elbo <command> --help' for the options of a command.\n");
 }
@@ -24,6 +26,7 @@ int main(int argc, char** argv) {
   }
   std::string command = argv[1];
   if (command == "demo") return run_demo(argc - 1, argv + 1);
+  if (command == "fusion") return run_fusion(argc - 1, argv + 1);
   std::fprintf(stderr, "elbo: unknown command '%s'\n\n", command.c_str());
   print_usage();
   return 2;
