@@ -61,6 +61,8 @@ TEST_CASE("cli: fusion writes its results") {
   Tensor png = io::read_image(out + "/fused_means.png");
   CHECK(png.size(0) == 3);
   CHECK(png.size(1) == 3 * 160 + 4 * 4);
+  Tensor plot = io::read_image(out + "/continuity.png");
+  CHECK(plot.shape() == Shape{3, 340, 520});
 
   // The same bits at 2 threads.
   const std::string out2 = dir.file("run2");

@@ -18,7 +18,8 @@
 // members.json (their training settings and losses), fused.npy [S, Z, R, N, 4] (μ₁, μ₂, ln σ₁²,
 // ln σ₂² of every fusion), fusion.csv (one row per fusion), fusion.json (settings, continuity mean and
 // standard deviation per similarity and size, timings), fused_means.png (repeat 0's fused means,
-// a row per similarity, a column per size, coloured by angle). With --resume, learners already in
+// a row per similarity, a column per size, coloured by angle), continuity.png (continuity against
+// ensemble size, log-log, as the paper's figure). With --resume, learners already in
 // members.npy with the same training settings are not trained again.
 #include <algorithm>
 #include <cctype>
@@ -156,13 +157,85 @@ Tensor scatter_panel(const std::vector<double>& means, int64_t n, int64_t size, 
   return panel;
 }
 
-// CPU seconds of the process (all threads): on a machine shared with other jobs, what the run cost.
-double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
-
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
 }
+
+// ---- drawing into an RGB image [3, H, W] ----------------------------------------------------------------
+
+void put_pixel(Tensor& image, int64_t x, int64_t y, const float rgb[3]) {
+  const int64_t h = image.size(1), w = image.size(2);
+  if (x < 0 || x >= w || y < 0 || y >= h) return;
+  float* px = image.data<float>();
+  for (int k = 0; k < 3; ++k) px[(k * h + y) * w + x] = rgb[k];
+}
+
+void draw_line(Tensor& image, double x0, double y0, double x1, double y1, const float rgb[3]) {
+  const int64_t steps = static_cast<int64_t>(std::ceil(std::max(std::abs(x1 - x0), std::abs(y1 - y0)))) + 1;
+  for (int64_t k = 0; k <= steps; ++k) {
+    double f = static_cast<double>(k) / static_cast<double>(steps);
+    put_pixel(image, std::lround(x0 + f * (x1 - x0)), std::lround(y0 + f * (y1 - y0)), rgb);
+  }
+}
+
+void fill_square(Tensor& image, double x, double y, int64_t half, const float rgb[3]) {
+  for (int64_t dy = -half; dy <= half; ++dy)
+    for (int64_t dx = -half; dx <= half; ++dx) put_pixel(image, std::lround(x) + dx, std::lround(y) + dy, rgb);
+}
+
+// The paper's figure: continuity (mean, error bar ± std over repeats) against ensemble size, log-log,
+// continuity from 1 to 1000 (values outside are drawn at the edge), a line per similarity.
+Tensor continuity_plot(const std::vector<int64_t>& sizes, const std::vector<std::string>& labels,
+                       const std::vector<std::vector<double>>& means, const std::vector<std::vector<double>>& stds) {
+  const int64_t width = 520, height = 340, left = 56, right = 130, top = 24, bottom = 40;
+  Tensor image = ones(Shape{3, height, width});
+  const float black[3] = {0, 0, 0}, grey[3] = {0.85f, 0.85f, 0.85f};
+  const float colours[3][3] = {{0.12f, 0.47f, 0.71f}, {1.0f, 0.5f, 0.05f}, {0.17f, 0.63f, 0.17f}};
+  const double x_lo = std::log(static_cast<double>(sizes.front()) / 1.15);
+  const double x_hi = std::log(static_cast<double>(sizes.back()) * 1.15);
+  auto px = [&](double size) {
+    return static_cast<double>(left) + (std::log(size) - x_lo) / (x_hi - x_lo) * static_cast<double>(width - left - right);
+  };
+  auto py = [&](double c) {
+    double e = std::clamp(std::log10(std::max(c, 1e-300)), 0.0, 3.0);
+    return static_cast<double>(height - bottom) - e / 3.0 * static_cast<double>(height - top - bottom);
+  };
+  for (double c : {10.0, 100.0, 1000.0}) draw_line(image, left, py(c), width - right, py(c), grey);
+  draw_line(image, left, top, left, height - bottom, black);
+  draw_line(image, left, height - bottom, width - right, height - bottom, black);
+  for (int e = 0; e <= 3; ++e) {
+    std::string label = std::to_string(static_cast<int64_t>(std::pow(10.0, e)));
+    io::draw_text(image, label, left - 8 - 6 * static_cast<int64_t>(label.size()), std::lround(py(std::pow(10.0, e))) - 3,
+                  0.0f);
+  }
+  for (int64_t size : sizes) {
+    std::string label = std::to_string(size);
+    double x = px(static_cast<double>(size));
+    draw_line(image, x, height - bottom, x, height - bottom + 4, black);
+    io::draw_text(image, label, std::lround(x) - 3 * static_cast<int64_t>(label.size()), height - bottom + 8, 0.0f);
+  }
+  io::draw_text(image, "ENSEMBLE SIZE", (left + width - right) / 2 - 39, height - 14, 0.0f);
+  io::draw_text(image, "CONTINUITY", 4, 6, 0.0f);
+  for (size_t s = 0; s < labels.size(); ++s) {
+    const float* colour = colours[s % 3];
+    // Offsets of ±10% in size keep the error bars apart, as in the paper's figure.
+    const double shift = std::pow(1.1, static_cast<double>(s) - 1.0);
+    for (size_t z = 0; z < sizes.size(); ++z) {
+      double x = px(static_cast<double>(sizes[z]) * shift), y = py(means[s][z]);
+      draw_line(image, x, py(means[s][z] - stds[s][z]), x, py(means[s][z] + stds[s][z]), colour);
+      fill_square(image, x, y, 2, colour);
+      if (z > 0) draw_line(image, px(static_cast<double>(sizes[z - 1]) * shift), py(means[s][z - 1]), x, y, colour);
+    }
+    const int64_t ly = top + 8 + 16 * static_cast<int64_t>(s);
+    fill_square(image, static_cast<double>(width - right + 16), static_cast<double>(ly + 3), 3, colour);
+    io::draw_text(image, upper(labels[s]), width - right + 26, ly, 0.0f);
+  }
+  return image;
+}
+
+// CPU seconds of the process (all threads): on a machine shared with other jobs, what the run cost.
+double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
 std::string join(const std::vector<int64_t>& v) {
   std::string s;
@@ -417,6 +490,7 @@ int run_fusion(int argc, char** argv) {
   std::printf("\n");
   json::Value results = json::Value::object();
   for (const Similarity& sim : similarities) results.set(sim.name, json::Value::array());
+  std::vector<std::vector<double>> plot_means(static_cast<size_t>(num_sim)), plot_stds(static_cast<size_t>(num_sim));
   for (int64_t z = 0; z < num_sizes; ++z) {
     std::printf("%6lld", static_cast<long long>(sizes[static_cast<size_t>(z)]));
     for (int64_t s = 0; s < num_sim; ++s) {
@@ -425,6 +499,8 @@ int run_fusion(int argc, char** argv) {
       double mean = 0, std = 0;
       mean_std(values, mean, std);
       std::printf("  %10.2f ± %7.2f", mean, std);
+      plot_means[static_cast<size_t>(s)].push_back(mean);
+      plot_stds[static_cast<size_t>(s)].push_back(std);
       json::Value row = json::Value::object();
       row.set("ensemble_size", sizes[static_cast<size_t>(z)]);
       row.set("continuity_mean", mean);
@@ -488,7 +564,11 @@ int run_fusion(int argc, char** argv) {
   }
   io::write_image_grid(out + "/fused_means.png", panels,
                        {.cols = num_sizes, .margin = 4, .background = 0.85f, .row_labels = row_labels});
-  std::printf("wrote %s/{members.npy, members.json, fused.npy, fusion.csv, fusion.json, fused_means.png} (sizes %s)\n",
+  std::vector<std::string> labels;
+  for (const Similarity& sim : similarities) labels.push_back(sim.label);
+  io::write_png(out + "/continuity.png", continuity_plot(sizes, labels, plot_means, plot_stds));
+  std::printf("wrote %s/{members.npy, members.json, fused.npy, fusion.csv, fusion.json, fused_means.png, "
+              "continuity.png} (sizes %s)\n",
               out.c_str(), join(sizes).c_str());
   return 0;
 }
