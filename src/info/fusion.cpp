@@ -94,13 +94,22 @@ Tensor fusion_objective(const Tensor& means, const Tensor& logvars, const std::v
 
 namespace {
 
-// Σ_j a_j b_j (b = nullptr: Σ_j a_j) in a fixed order: eight interleaved partial sums, combined pairwise.
+// Σ_j a_j b_j and Σ_j a_j in a fixed order: eight interleaved partial sums, combined pairwise.
 double dot(const double* a, const double* b, int64_t n) {
   double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t j = 0;
   for (; j + 8 <= n; j += 8)
-    for (int l = 0; l < 8; ++l) acc[l] = b ? std::fma(a[j + l], b[j + l], acc[l]) : acc[l] + a[j + l];
-  for (int l = 0; j < n; ++j, ++l) acc[l] = b ? std::fma(a[j], b[j], acc[l]) : acc[l] + a[j];
+    for (int l = 0; l < 8; ++l) acc[l] = std::fma(a[j + l], b[j + l], acc[l]);
+  for (int l = 0; j < n; ++j, ++l) acc[l] = std::fma(a[j], b[j], acc[l]);
+  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+double sum(const double* a, int64_t n) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int l = 0; l < 8; ++l) acc[l] += a[j + l];
+  for (int l = 0; j < n; ++j, ++l) acc[l] += a[j];
   return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
@@ -131,11 +140,12 @@ double fusion_objective_gradient(const Tensor& means, const Tensor& logvars, con
     sd[e] = std::exp(0.5 * lv[e]);  // σ
   }
 
-  // C_ij = √(Π_d 2σ_iσ_j/(σ_i²+σ_j²)) · exp(−Σ_d Δ²/(4(σ_i²+σ_j²))), and the row sums z_i, y_i.
+  // C_ij = √(Π_d 2σ_iσ_j/(σ_i²+σ_j²)) · exp(−Σ_d Δ²/(4(σ_i²+σ_j²))) for j > i, mirrored to C_ji (each
+  // entry written once), then the row sums z_i, y_i.
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) {
-    double* row = coef.data() + i * n;
-    for (int64_t j = 0; j < n; ++j) {
+    coef[static_cast<size_t>(i * n + i)] = 1.0;
+    for (int64_t j = i + 1; j < n; ++j) {
       double ratio = 1.0, exponent = 0.0;
       for (int64_t d = 0; d < dims; ++d) {
         const size_t id = static_cast<size_t>(i * dims + d), jd = static_cast<size_t>(j * dims + d);
@@ -144,17 +154,22 @@ double fusion_objective_gradient(const Tensor& means, const Tensor& logvars, con
         exponent += delta * delta / (4.0 * sum_var);
       }
       const double c = std::sqrt(ratio) * std::exp(-exponent);
-      row[j] = j == i ? 1.0 : c < kNegligibleCoefficient ? 0.0 : c;
+      coef[static_cast<size_t>(i * n + j)] = coef[static_cast<size_t>(j * n + i)] = c < kNegligibleCoefficient ? 0.0 : c;
     }
-    z[static_cast<size_t>(i)] = dot(row, nullptr, n);
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const double* row = coef.data() + i * n;
+    z[static_cast<size_t>(i)] = sum(row, n);
     y[static_cast<size_t>(i)] = dot(row, row, n);
   }
   // z^k_i = Σ_j C_ij C^k_ij
+  std::vector<const double*> member_coef;
+  for (const FusionMember& m : members) member_coef.push_back(m.coefficients.data<double>());
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i)
     for (int64_t k = 0; k < num_members; ++k)
-      zk[static_cast<size_t>(k * n + i)] =
-          dot(coef.data() + i * n, members[static_cast<size_t>(k)].coefficients.data<double>() + i * n, n);
+      zk[static_cast<size_t>(k * n + i)] = dot(coef.data() + i * n, member_coef[static_cast<size_t>(k)] + i * n, n);
 
   // a, b, c_k in bits: log2 N − (1/N) Σ_i log2(row sum), the sums over i in order.
   auto information = [&](const double* sums) {
@@ -201,7 +216,7 @@ double fusion_objective_gradient(const Tensor& means, const Tensor& logvars, con
     for (int64_t j = 0; j < n; ++j) g[j] = over_z + over_y * row[j];
     for (int64_t k = 0; k < num_members; ++k) {
       const double w = gamma[static_cast<size_t>(k)] / zk[static_cast<size_t>(k * n + i)];
-      const double* ck = members[static_cast<size_t>(k)].coefficients.data<double>() + i * n;
+      const double* ck = member_coef[static_cast<size_t>(k)] + i * n;
       for (int64_t j = 0; j < n; ++j) g[j] = std::fma(w, ck[j], g[j]);
     }
     for (int64_t j = 0; j < n; ++j) g[j] *= row[j] * scale;
@@ -222,10 +237,10 @@ double fusion_objective_gradient(const Tensor& means, const Tensor& logvars, con
       for (int64_t j = 0; j < n; ++j) {
         if (j == i) continue;  // D_ii = 0 whatever the point's parameters
         const double h = grad_d[static_cast<size_t>(i * n + j)] + grad_d[static_cast<size_t>(j * n + i)];
-        const double mean_var = 0.5 * (vi + var[static_cast<size_t>(j * dims + d)]);
+        const double inv_mean_var = 2.0 / (vi + var[static_cast<size_t>(j * dims + d)]);  // 1/v̄
         const double delta = mu[i * dims + d] - mu[j * dims + d];
-        sum_mu += h * delta / (4.0 * mean_var);
-        sum_lv += h * (0.5 * vi * (0.5 / mean_var - delta * delta / (8.0 * mean_var * mean_var)) - 0.25);
+        sum_mu += h * (0.25 * delta * inv_mean_var);
+        sum_lv += h * (0.5 * vi * inv_mean_var * (0.5 - 0.125 * delta * delta * inv_mean_var) - 0.25);
       }
       gm[i * dims + d] = sum_mu;
       gl[i * dims + d] = sum_lv;
