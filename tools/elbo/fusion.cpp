@@ -472,6 +472,12 @@ int run_fusion(int argc, char** argv) {
         const double objective_start = f.objective.empty() ? 0.0 : f.objective.front();
         const double objective_end = f.objective.empty() ? 0.0 : f.objective.back();
         csv.row({sim.name, size, r, c, objective_start, objective_end, seconds});
+        if (!std::isfinite(objective_end) || !std::isfinite(c)) {
+          fusion_progress.finish_line();
+          std::printf("warning: the %s fusion of size %lld, repeat %lld diverged (objective %g); try a smaller "
+                      "--fusion-lr or --fusion-optimizer adam\n",
+                      sim.name, static_cast<long long>(size), static_cast<long long>(r), objective_end);
+        }
         char details[128];
         std::snprintf(details, sizeof details, "%s  K=%lld  repeat %lld  continuity %.2f  objective %.4f", sim.label,
                       static_cast<long long>(size), static_cast<long long>(r), c, objective_end);
