@@ -59,12 +59,20 @@ Tensor fusion_similarity(const Tensor& d, const Tensor& dk, FusionSimilarity kin
                     fingerprint_information(k).item(), fingerprint_information(k * 2.0).item(), kind);
 }
 
+// Coefficients below e^−300 (distances above 300) count as 0 (fusion.hpp).
+constexpr double kNegligibleDistance = 300.0;
+const double kNegligibleCoefficient = std::exp(-kNegligibleDistance);
+
 FusionMember fusion_member(const Tensor& means, const Tensor& logvars) {
   NoGradGuard no_grad;
   FusionMember m;
   m.distances = bhattacharyya_distance_matrix(means, logvars);
   m.information = fingerprint_information(m.distances).item();
   m.information_twice = fingerprint_information(m.distances * 2.0).item();
+  m.coefficients = empty_like(m.distances);
+  const double* d = m.distances.data<double>();
+  double* c = m.coefficients.data<double>();
+  for (int64_t e = 0; e < m.distances.numel(); ++e) c[e] = d[e] > kNegligibleDistance ? 0.0 : std::exp(-d[e]);
   return m;
 }
 
@@ -82,6 +90,163 @@ Tensor fusion_objective(const Tensor& means, const Tensor& logvars, const std::v
     total = total.defined() ? total + s : s;
   }
   return total * (1.0 / static_cast<double>(members.size()));
+}
+
+namespace {
+
+// Σ_j a_j b_j and Σ_j a_j in a fixed order: eight interleaved partial sums, combined pairwise.
+double dot(const double* a, const double* b, int64_t n) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int l = 0; l < 8; ++l) acc[l] = std::fma(a[j + l], b[j + l], acc[l]);
+  for (int l = 0; j < n; ++j, ++l) acc[l] = std::fma(a[j], b[j], acc[l]);
+  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+double sum(const double* a, int64_t n) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int l = 0; l < 8; ++l) acc[l] += a[j + l];
+  for (int l = 0; j < n; ++j, ++l) acc[l] += a[j];
+  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+}  // namespace
+
+double fusion_objective_gradient(const Tensor& means, const Tensor& logvars, const std::vector<FusionMember>& members,
+                                 FusionSimilarity kind, Tensor& grad_means, Tensor& grad_logvars) {
+  ELBO_CHECK(means.defined() && means.ndim() == 2 && means.shape() == logvars.shape() && means.dtype() == DType::f64 &&
+                 logvars.dtype() == DType::f64,
+             "fusion_objective_gradient: need means and logvars f64[N, d], got ",
+             means.defined() ? means.str() : "undefined", " and ", logvars.defined() ? logvars.str() : "undefined");
+  ELBO_CHECK(!members.empty(), "fusion_objective_gradient: no ensemble members");
+  const int64_t n = means.size(0), dims = means.size(1), num_members = static_cast<int64_t>(members.size());
+  for (const FusionMember& m : members)
+    ELBO_CHECK(m.coefficients.defined() && m.coefficients.shape() == (Shape{n, n}) &&
+                   m.coefficients.dtype() == DType::f64 && m.coefficients.is_contiguous(),
+               "fusion_objective_gradient: a member's coefficients ",
+               m.coefficients.defined() ? m.coefficients.str() : "undefined", " must be f64[", n, ", ", n,
+               "] (build members with fusion_member)");
+  Tensor mu_t = means.detach().contiguous(), lv_t = logvars.detach().contiguous();
+  const double* mu = mu_t.data<double>();
+  const double* lv = lv_t.data<double>();
+  const size_t nn = static_cast<size_t>(n * n);
+  std::vector<double> var(static_cast<size_t>(n * dims)), sd(var.size()), coef(nn), z(static_cast<size_t>(n)),
+      y(static_cast<size_t>(n)), zk(static_cast<size_t>(num_members * n));
+  for (size_t e = 0; e < var.size(); ++e) {
+    var[e] = std::exp(lv[e]);  // σ²
+    sd[e] = std::exp(0.5 * lv[e]);  // σ
+  }
+
+  // C_ij = √(Π_d 2σ_iσ_j/(σ_i²+σ_j²)) · exp(−Σ_d Δ²/(4(σ_i²+σ_j²))) for j > i, mirrored to C_ji (each
+  // entry written once), then the row sums z_i, y_i.
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    coef[static_cast<size_t>(i * n + i)] = 1.0;
+    for (int64_t j = i + 1; j < n; ++j) {
+      double ratio = 1.0, exponent = 0.0;
+      for (int64_t d = 0; d < dims; ++d) {
+        const size_t id = static_cast<size_t>(i * dims + d), jd = static_cast<size_t>(j * dims + d);
+        const double sum_var = var[id] + var[jd], delta = mu[id] - mu[jd];
+        ratio *= 2.0 * sd[id] * sd[jd] / sum_var;
+        exponent += delta * delta / (4.0 * sum_var);
+      }
+      const double c = std::sqrt(ratio) * std::exp(-exponent);
+      coef[static_cast<size_t>(i * n + j)] = coef[static_cast<size_t>(j * n + i)] = c < kNegligibleCoefficient ? 0.0 : c;
+    }
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const double* row = coef.data() + i * n;
+    z[static_cast<size_t>(i)] = sum(row, n);
+    y[static_cast<size_t>(i)] = dot(row, row, n);
+  }
+  // z^k_i = Σ_j C_ij C^k_ij
+  std::vector<const double*> member_coef;
+  for (const FusionMember& m : members) member_coef.push_back(m.coefficients.data<double>());
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t k = 0; k < num_members; ++k)
+      zk[static_cast<size_t>(k * n + i)] = dot(coef.data() + i * n, member_coef[static_cast<size_t>(k)] + i * n, n);
+
+  // a, b, c_k in bits: log2 N − (1/N) Σ_i log2(row sum), the sums over i in order.
+  auto information = [&](const double* sums) {
+    double total = 0;
+    for (int64_t i = 0; i < n; ++i) total += std::log(sums[i]);
+    return (std::log(static_cast<double>(n)) - total / static_cast<double>(n)) / kLn2;
+  };
+  const double a = information(z.data()), b = information(y.data());
+  const double inv_k = 1.0 / static_cast<double>(num_members);
+  double objective = 0, coef_a = 0, coef_b = 0;
+  std::vector<double> gamma(static_cast<size_t>(num_members));
+  for (int64_t k = 0; k < num_members; ++k) {
+    const FusionMember& m = members[static_cast<size_t>(k)];
+    const double c = information(zk.data() + k * n);
+    double s = 0, g = 0;
+    if (kind == FusionSimilarity::mutual_information) {  // s_k = a + a_k − c_k
+      s = a + m.information - c;
+      coef_a += inv_k;
+      g = -inv_k;
+    } else if (kind == FusionSimilarity::exp_neg_vi) {  // s_k = 2^−(2c_k − b − b_k)
+      s = std::exp(-kLn2 * (2.0 * c - b - m.information_twice));
+      coef_b += kLn2 * s * inv_k;
+      g = -2.0 * kLn2 * s * inv_k;
+    } else {  // s_k = (a + a_k − c_k) / √(p p_k)
+      const double p = 2.0 * a - b, pk = 2.0 * m.information - m.information_twice, root = std::sqrt(p * pk);
+      s = (a + m.information - c) / root;
+      coef_a += (1.0 / root - s / p) * inv_k;
+      coef_b += s / (2.0 * p) * inv_k;
+      g = -inv_k / root;
+    }
+    objective += s;
+    gamma[static_cast<size_t>(k)] = g;
+  }
+  objective *= inv_k;
+
+  // G_ij = C_ij [A/z_i + 2B C_ij/y_i + Σ_k Γ_k C^k_ij/z^k_i] / (N ln2)
+  std::vector<double> grad_d(nn);
+  const double scale = 1.0 / (static_cast<double>(n) * kLn2);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    double* g = grad_d.data() + i * n;
+    const double* row = coef.data() + i * n;
+    const double over_z = coef_a / z[static_cast<size_t>(i)], over_y = 2.0 * coef_b / y[static_cast<size_t>(i)];
+    for (int64_t j = 0; j < n; ++j) g[j] = over_z + over_y * row[j];
+    for (int64_t k = 0; k < num_members; ++k) {
+      const double w = gamma[static_cast<size_t>(k)] / zk[static_cast<size_t>(k * n + i)];
+      const double* ck = member_coef[static_cast<size_t>(k)] + i * n;
+      for (int64_t j = 0; j < n; ++j) g[j] = std::fma(w, ck[j], g[j]);
+    }
+    for (int64_t j = 0; j < n; ++j) g[j] *= row[j] * scale;
+  }
+
+  // ∂S/∂μ_id = Σ_j H_ij Δ/(4v̄),  ∂S/∂ln σ_id² = Σ_j H_ij [(σ_id²/2)(1/(2v̄) − Δ²/(8v̄²)) − ¼],  H = G + Gᵀ
+  if (!grad_means.defined() || grad_means.shape() != means.shape() || grad_means.dtype() != DType::f64)
+    grad_means = empty(means.shape(), DType::f64);
+  if (!grad_logvars.defined() || grad_logvars.shape() != means.shape() || grad_logvars.dtype() != DType::f64)
+    grad_logvars = empty(means.shape(), DType::f64);
+  double* gm = grad_means.data<double>();
+  double* gl = grad_logvars.data<double>();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t d = 0; d < dims; ++d) {
+      const double vi = var[static_cast<size_t>(i * dims + d)];
+      double sum_mu = 0, sum_lv = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        if (j == i) continue;  // D_ii = 0 whatever the point's parameters
+        const double h = grad_d[static_cast<size_t>(i * n + j)] + grad_d[static_cast<size_t>(j * n + i)];
+        const double inv_mean_var = 2.0 / (vi + var[static_cast<size_t>(j * dims + d)]);  // 1/v̄
+        const double delta = mu[i * dims + d] - mu[j * dims + d];
+        sum_mu += h * (0.25 * delta * inv_mean_var);
+        sum_lv += h * (0.5 * vi * inv_mean_var * (0.5 - 0.125 * delta * delta * inv_mean_var) - 0.25);
+      }
+      gm[i * dims + d] = sum_mu;
+      gl[i * dims + d] = sum_lv;
+    }
+  }
+  return objective;
 }
 
 FusedPosterior fuse(const std::vector<Tensor>& member_means, const std::vector<Tensor>& member_logvars,
@@ -102,13 +267,17 @@ FusedPosterior fuse(const std::vector<Tensor>& member_means, const std::vector<T
   r.logvars = zeros(Shape{n, o.dims}, DType::f64);
   r.means.requires_grad_(true);
   r.logvars.requires_grad_(true);
-  nn::Optimizer adam = nn::adam({r.means, r.logvars}, o.lr);
+  nn::Optimizer optimizer = o.optimizer == FusionOptimizer::sgd ? nn::sgd({r.means, r.logvars}, o.lr)
+                                                                : nn::adam({r.means, r.logvars}, o.lr);
+  Tensor grad_means, grad_logvars;
   for (int64_t step = 0; step < o.steps; ++step) {
-    adam.zero_grad();
-    Tensor s = fusion_objective(r.means, r.logvars, members, o.similarity);
-    r.objective.push_back(s.item());
-    neg(s).backward();  // maximise S
-    adam.step();
+    r.objective.push_back(
+        fusion_objective_gradient(r.means, r.logvars, members, o.similarity, grad_means, grad_logvars));
+    mul_(grad_means, -1.0);  // maximise S: descend on −S
+    mul_(grad_logvars, -1.0);
+    r.means.set_grad(grad_means);
+    r.logvars.set_grad(grad_logvars);
+    optimizer.step();
   }
   r.means = r.means.detach();
   r.logvars = r.logvars.detach();

@@ -59,6 +59,44 @@ TEST_CASE("info: fusion objective gradient against finite differences") {
   }
 }
 
+TEST_CASE("info: the written-out fusion gradient equals autodiff's") {
+  // Members of different dimensions; the second is so sharp (σ = 0.003) that most of its
+  // distances exceed 300, where the written-out form takes coefficients as 0.
+  std::vector<info::FusionMember> members;
+  Tensor m0, l0;
+  cut_circle(7, 1.0, m0, l0);
+  members.push_back(info::fusion_member(m0, l0));
+  Tensor l1 = full(Shape{7, 1}, std::log(0.003 * 0.003), DType::f64);
+  members.push_back(info::fusion_member(m0, l1));
+  members.push_back(info::fusion_member(elbo::testing::random_f64(Shape{7, 2}, 95, -2.0, 2.0),
+                                        elbo::testing::random_f64(Shape{7, 2}, 96, -1.5, 0.5)));
+  CHECK(members[1].coefficients.to_vector()[3] == 0.0);  // D = (2π·3/7)²/(8·0.003²) ≈ 1.0e5
+  const Tensor means = elbo::testing::random_f64(Shape{7, 2}, 93, -1.0, 1.0);
+  const Tensor logvars = elbo::testing::random_f64(Shape{7, 2}, 94, -1.0, 0.5);
+  for (info::FusionSimilarity kind :
+       {info::FusionSimilarity::mutual_information, info::FusionSimilarity::exp_neg_vi, info::FusionSimilarity::nmi}) {
+    Tensor m = means.clone(), l = logvars.clone();
+    m.requires_grad_(true);
+    l.requires_grad_(true);
+    Tensor s = info::fusion_objective(m, l, members, kind);
+    s.backward();
+    Tensor gm, gl;
+    double written = info::fusion_objective_gradient(means, logvars, members, kind, gm, gl);
+    CHECK(written == doctest::Approx(s.item()).epsilon(1e-12));
+    elbo::testing::check_values(gm, m.grad().to_vector(), 1e-11);
+    elbo::testing::check_values(gl, l.grad().to_vector(), 1e-11);
+    elbo::testing::check_thread_invariant("fusion_objective_gradient", [&] {
+      Tensor a, b;
+      info::fusion_objective_gradient(means, logvars, members, kind, a, b);
+      return concat({a, b}, 1);
+    });
+  }
+  Tensor gm, gl;
+  CHECK_THROWS_WITH_AS(info::fusion_objective_gradient(means.to(DType::f32), logvars, members,
+                                                       info::FusionSimilarity::nmi, gm, gl),
+                       doctest::Contains("need means and logvars f64[N, d]"), elbo::Error);
+}
+
 TEST_CASE("info: fusing cut circles restores continuity") {
   const int64_t n = 40;
   std::vector<Tensor> means(4), logvars(4);

@@ -17,6 +17,7 @@ int run_reconstruct(int argc, char** argv);  // reconstruct.cpp
 int run_sample(int argc, char** argv);       // sample.cpp
 int run_eval(int argc, char** argv);         // eval.cpp
 int run_info(int argc, char** argv);         // info.cpp
+int run_fusion(int argc, char** argv);       // fusion.cpp
 
 namespace {
 
@@ -35,6 +36,7 @@ const Command kCommands[] = {
     {"sample", run_sample, "images decoded from the prior"},
     {"eval", run_eval, "test ELBO, KL per latent and importance-weighted log-likelihood"},
     {"info", run_info, "information analysis of an ensemble's posteriors: NMI/VI, OPTICS hotspots, HTML report"},
+    {"fusion", run_fusion, "ensemble fusion on the unit circle (Murphy et al. section 4.4): continuity vs ensemble size"},
     {"metrics", run_metrics, "disentanglement metrics of codes (.npy) or of a synthetic code (self-check)"},
 };
 

@@ -11,6 +11,8 @@
 //   permutation:  FactorVAE's per-dimension shuffles of the batch at step t (models/factor_vae.hpp)
 //   evaluation:   the evaluation functions' ε for batch b (models/evaluate.hpp)
 //   prior:        z ~ N(0, I) of the pictures of prior samples (models/visualize.hpp); step 0
+//   data:         generated training data drawn afresh at step t (the unit circle's points of
+//                 `elbo fusion`, data/unit_circle.hpp)
 #pragma once
 #include <cstdint>
 
@@ -18,7 +20,7 @@
 
 namespace elbo::models {
 
-enum class NoisePurpose : uint64_t { posterior = 1, permutation = 2, evaluation = 3, prior = 4 };
+enum class NoisePurpose : uint64_t { posterior = 1, permutation = 2, evaluation = 3, prior = 4, data = 5 };
 
 constexpr uint64_t kMaxNoiseStep = (uint64_t{1} << 48) - 1;
 
