@@ -4,8 +4,11 @@
 #   make deps    install missing system packages (apt-get; as root or through sudo)
 #   make build   configure and build into build/ (Release, -march=native)
 #   make test    deps + build + run every test through ctest
-#   make demo    deps + build + train a β-VAE (β = 4) on generated dSprites, then draw its latent
-#                traversal (runs/demo/traversal.png); Ctrl-C stops it, `make demo` again continues
+#   make demo    deps + build + the information analysis of Murphy et al. on a small ensemble: five
+#                β-VAEs (β = 4) on Fashion-MNIST, their channels' NMI/VI, OPTICS hotspots and an HTML
+#                report (runs/demo/info/report.html); `make demo` again skips the finished models
+#   make demo-dsprites  deps + build + a β-VAE (β = 4) on generated dSprites and its latent traversal
+#                (runs/dsprites/traversal.png); Ctrl-C stops it, running it again continues
 #   make bench   deps + build + the training-step benchmark beside PyTorch
 #   make build-cuda  deps + configure and build with the CUDA backend into build-cuda/ (needs nvcc)
 #   make test-cuda   build-cuda + run its tests (the cuda: tests skip without a GPU)
@@ -15,7 +18,8 @@
 #
 # Variables: BUILD_DIR (build), CUDA_BUILD_DIR (build-cuda), JOBS (number of cores),
 #            CMAKE_FLAGS (extra -D options), THREADS (threads for demo and bench; default: all cores),
-#            FUZZ_SECONDS (30 per target), DEMO_DIR (runs/demo), DEMO_STEPS (training steps of the demo).
+#            FUZZ_SECONDS (30 per target), DEMO_DIR (runs/demo), DEMO_MODELS (5), DEMO_STEPS (1200 per model),
+#            DSPRITES_DIR (runs/dsprites), DSPRITES_STEPS (5000).
 
 BUILD_DIR ?= build
 CUDA_BUILD_DIR ?= build-cuda
@@ -25,9 +29,12 @@ THREADS ?= $(JOBS)
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
 DEMO_DIR ?= runs/demo
-DEMO_STEPS ?= 5000
+DEMO_MODELS ?= 5
+DEMO_STEPS ?= 1200
+DSPRITES_DIR ?= runs/dsprites
+DSPRITES_STEPS ?= 5000
 
-.PHONY: all deps build test demo bench build-cuda test-cuda fuzz clean
+.PHONY: all deps build test demo demo-dsprites bench build-cuda test-cuda fuzz clean
 
 all: build
 
@@ -46,16 +53,26 @@ test: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory build
+	$(BUILD_DIR)/elbo ensemble --dataset fashion-mnist --architecture fmnist_conv --latents 10 --objective beta_vae \
+	  --betas 4 --seeds $(DEMO_MODELS) --steps $(DEMO_STEPS) --batch 64 --lr 1e-3 --log-every 300 \
+	  --checkpoint-every 600 --threads $(THREADS) --out $(DEMO_DIR)
+	$(BUILD_DIR)/elbo info --ensemble $(DEMO_DIR) --points 1000 --min-samples 3 --threads $(THREADS) \
+	  --out $(DEMO_DIR)/info
+	@echo
+	@echo "Open the report: $(DEMO_DIR)/info/report.html"
+	@echo "(the numbers beside it: $(DEMO_DIR)/info/; each model's run directory: $(DEMO_DIR)/beta4-seed*/)"
+
+demo-dsprites: deps
+	@$(MAKE) --no-print-directory build
 	$(BUILD_DIR)/elbo train --dataset dsprites --architecture dlib_conv --latents 10 --objective beta_vae --beta 4 \
-	  --batch 64 --lr 5e-4 --steps $(DEMO_STEPS) --log-every 250 --checkpoint-every 1000 --seed 0 \
-	  --threads $(THREADS) --out $(DEMO_DIR) --resume
-	$(BUILD_DIR)/elbo traverse --run $(DEMO_DIR) --threads $(THREADS) --label-scale 2
+	  --batch 64 --lr 5e-4 --steps $(DSPRITES_STEPS) --log-every 250 --checkpoint-every 1000 --seed 0 \
+	  --threads $(THREADS) --out $(DSPRITES_DIR) --resume
+	$(BUILD_DIR)/elbo traverse --run $(DSPRITES_DIR) --threads $(THREADS) --label-scale 2
 	@echo
 	@echo "The β-VAE's pictures (PNG):"
-	@echo "  $(DEMO_DIR)/traversal.png         one row per latent, largest KL first: each row sweeps one latent from -2 to 2"
-	@echo "  $(DEMO_DIR)/reconstructions.png   dSprites images (INPUT) above the VAE's reconstructions (OUTPUT)"
-	@echo "  $(DEMO_DIR)/samples.png           images decoded from the prior N(0, I)"
-	@echo "Then try: $(BUILD_DIR)/elbo eval --run $(DEMO_DIR), or see docs/CLI.md."
+	@echo "  $(DSPRITES_DIR)/traversal.png         one row per latent, largest KL first: each row sweeps one latent from -2 to 2"
+	@echo "  $(DSPRITES_DIR)/reconstructions.png   dSprites images (INPUT) above the VAE's reconstructions (OUTPUT)"
+	@echo "  $(DSPRITES_DIR)/samples.png           images decoded from the prior N(0, I)"
 
 bench: deps
 	@$(MAKE) --no-print-directory build
