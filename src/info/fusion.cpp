@@ -132,44 +132,51 @@ double fusion_objective_gradient(const Tensor& means, const Tensor& logvars, con
   Tensor mu_t = means.detach().contiguous(), lv_t = logvars.detach().contiguous();
   const double* mu = mu_t.data<double>();
   const double* lv = lv_t.data<double>();
-  const size_t nn = static_cast<size_t>(n * n);
-  std::vector<double> var(static_cast<size_t>(n * dims)), sd(var.size()), coef(nn), z(static_cast<size_t>(n)),
-      y(static_cast<size_t>(n)), zk(static_cast<size_t>(num_members * n));
-  for (size_t e = 0; e < var.size(); ++e) {
+  // Working memory from the caching allocator: after the first step no call reaches the system.
+  Tensor scratch = empty(Shape{2 * n * dims + 2 * n * n + (2 + num_members) * n + num_members}, DType::f64);
+  double* var = scratch.data<double>();  // σ² [N, d]
+  double* sd = var + n * dims;           // σ [N, d]
+  double* coef = sd + n * dims;          // C [N, N]
+  double* grad_d = coef + n * n;         // G [N, N]
+  double* z = grad_d + n * n;            // z_i [N]
+  double* y = z + n;                     // y_i [N]
+  double* zk = y + n;                    // z^k_i [K, N]
+  double* gamma = zk + num_members * n;  // Γ_k [K]
+  auto member_row = [&](int64_t k, int64_t i) {
+    return members[static_cast<size_t>(k)].coefficients.data<double>() + i * n;
+  };
+  for (int64_t e = 0; e < n * dims; ++e) {
     var[e] = std::exp(lv[e]);  // σ²
     sd[e] = std::exp(0.5 * lv[e]);  // σ
   }
 
   // C_ij = √(Π_d 2σ_iσ_j/(σ_i²+σ_j²)) · exp(−Σ_d Δ²/(4(σ_i²+σ_j²))) for j > i, mirrored to C_ji (each
-  // entry written once), then the row sums z_i, y_i.
-#pragma omp parallel for schedule(static)
+  // entry written once; rows dealt round-robin, as row i has n − i − 1 entries), then the row sums z_i, y_i.
+#pragma omp parallel for schedule(static, 1)
   for (int64_t i = 0; i < n; ++i) {
-    coef[static_cast<size_t>(i * n + i)] = 1.0;
+    coef[i * n + i] = 1.0;
     for (int64_t j = i + 1; j < n; ++j) {
       double ratio = 1.0, exponent = 0.0;
       for (int64_t d = 0; d < dims; ++d) {
-        const size_t id = static_cast<size_t>(i * dims + d), jd = static_cast<size_t>(j * dims + d);
+        const int64_t id = i * dims + d, jd = j * dims + d;
         const double sum_var = var[id] + var[jd], delta = mu[id] - mu[jd];
         ratio *= 2.0 * sd[id] * sd[jd] / sum_var;
         exponent += delta * delta / (4.0 * sum_var);
       }
       const double c = std::sqrt(ratio) * std::exp(-exponent);
-      coef[static_cast<size_t>(i * n + j)] = coef[static_cast<size_t>(j * n + i)] = c < kNegligibleCoefficient ? 0.0 : c;
+      coef[i * n + j] = coef[j * n + i] = c < kNegligibleCoefficient ? 0.0 : c;
     }
   }
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) {
-    const double* row = coef.data() + i * n;
-    z[static_cast<size_t>(i)] = sum(row, n);
-    y[static_cast<size_t>(i)] = dot(row, row, n);
+    const double* row = coef + i * n;
+    z[i] = sum(row, n);
+    y[i] = dot(row, row, n);
   }
   // z^k_i = Σ_j C_ij C^k_ij
-  std::vector<const double*> member_coef;
-  for (const FusionMember& m : members) member_coef.push_back(m.coefficients.data<double>());
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t k = 0; k < num_members; ++k)
-      zk[static_cast<size_t>(k * n + i)] = dot(coef.data() + i * n, member_coef[static_cast<size_t>(k)] + i * n, n);
+    for (int64_t k = 0; k < num_members; ++k) zk[k * n + i] = dot(coef + i * n, member_row(k, i), n);
 
   // a, b, c_k in bits: log2 N − (1/N) Σ_i log2(row sum), the sums over i in order.
   auto information = [&](const double* sums) {
@@ -177,13 +184,12 @@ double fusion_objective_gradient(const Tensor& means, const Tensor& logvars, con
     for (int64_t i = 0; i < n; ++i) total += std::log(sums[i]);
     return (std::log(static_cast<double>(n)) - total / static_cast<double>(n)) / kLn2;
   };
-  const double a = information(z.data()), b = information(y.data());
+  const double a = information(z), b = information(y);
   const double inv_k = 1.0 / static_cast<double>(num_members);
   double objective = 0, coef_a = 0, coef_b = 0;
-  std::vector<double> gamma(static_cast<size_t>(num_members));
   for (int64_t k = 0; k < num_members; ++k) {
     const FusionMember& m = members[static_cast<size_t>(k)];
-    const double c = information(zk.data() + k * n);
+    const double c = information(zk + k * n);
     double s = 0, g = 0;
     if (kind == FusionSimilarity::mutual_information) {  // s_k = a + a_k − c_k
       s = a + m.information - c;
@@ -201,22 +207,21 @@ double fusion_objective_gradient(const Tensor& means, const Tensor& logvars, con
       g = -inv_k / root;
     }
     objective += s;
-    gamma[static_cast<size_t>(k)] = g;
+    gamma[k] = g;
   }
   objective *= inv_k;
 
   // G_ij = C_ij [A/z_i + 2B C_ij/y_i + Σ_k Γ_k C^k_ij/z^k_i] / (N ln2)
-  std::vector<double> grad_d(nn);
   const double scale = 1.0 / (static_cast<double>(n) * kLn2);
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) {
-    double* g = grad_d.data() + i * n;
-    const double* row = coef.data() + i * n;
-    const double over_z = coef_a / z[static_cast<size_t>(i)], over_y = 2.0 * coef_b / y[static_cast<size_t>(i)];
+    double* g = grad_d + i * n;
+    const double* row = coef + i * n;
+    const double over_z = coef_a / z[i], over_y = 2.0 * coef_b / y[i];
     for (int64_t j = 0; j < n; ++j) g[j] = over_z + over_y * row[j];
     for (int64_t k = 0; k < num_members; ++k) {
-      const double w = gamma[static_cast<size_t>(k)] / zk[static_cast<size_t>(k * n + i)];
-      const double* ck = member_coef[static_cast<size_t>(k)] + i * n;
+      const double w = gamma[k] / zk[k * n + i];
+      const double* ck = member_row(k, i);
       for (int64_t j = 0; j < n; ++j) g[j] = std::fma(w, ck[j], g[j]);
     }
     for (int64_t j = 0; j < n; ++j) g[j] *= row[j] * scale;
@@ -232,12 +237,12 @@ double fusion_objective_gradient(const Tensor& means, const Tensor& logvars, con
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) {
     for (int64_t d = 0; d < dims; ++d) {
-      const double vi = var[static_cast<size_t>(i * dims + d)];
+      const double vi = var[i * dims + d];
       double sum_mu = 0, sum_lv = 0;
       for (int64_t j = 0; j < n; ++j) {
         if (j == i) continue;  // D_ii = 0 whatever the point's parameters
-        const double h = grad_d[static_cast<size_t>(i * n + j)] + grad_d[static_cast<size_t>(j * n + i)];
-        const double inv_mean_var = 2.0 / (vi + var[static_cast<size_t>(j * dims + d)]);  // 1/v̄
+        const double h = grad_d[i * n + j] + grad_d[j * n + i];
+        const double inv_mean_var = 2.0 / (vi + var[j * dims + d]);  // 1/v̄
         const double delta = mu[i * dims + d] - mu[j * dims + d];
         sum_mu += h * (0.25 * delta * inv_mean_var);
         sum_lv += h * (0.5 * vi * inv_mean_var * (0.5 - 0.125 * delta * delta * inv_mean_var) - 0.25);
@@ -270,6 +275,7 @@ FusedPosterior fuse(const std::vector<Tensor>& member_means, const std::vector<T
   nn::Optimizer optimizer = o.optimizer == FusionOptimizer::sgd ? nn::sgd({r.means, r.logvars}, o.lr)
                                                                 : nn::adam({r.means, r.logvars}, o.lr);
   Tensor grad_means, grad_logvars;
+  r.objective.reserve(static_cast<size_t>(o.steps));
   for (int64_t step = 0; step < o.steps; ++step) {
     r.objective.push_back(
         fusion_objective_gradient(r.means, r.logvars, members, o.similarity, grad_means, grad_logvars));
