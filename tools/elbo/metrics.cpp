@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "args.hpp"
+#include "elbo/autograd.hpp"
 #include "elbo/context.hpp"
 #include "elbo/data/dsprites.hpp"
 #include "elbo/data/scenes3d.hpp"
@@ -18,6 +19,7 @@
 #include "elbo/io/npy.hpp"
 #include "elbo/metrics/factor_representation.hpp"
 #include "elbo/metrics/suite_from_codes.hpp"
+#include "run.hpp"
 
 using namespace elbo;
 
@@ -160,10 +162,49 @@ int metrics_from_files(const std::string& codes_path, const std::string& factors
   return 0;
 }
 
+// The suite on a trained run: the representation is the encoder's posterior mean μ(x), computed
+// without history in batches (disentanglement_lib's "mean" representation).
+int metrics_of_run(const std::string& dir, const std::vector<std::string>& selected, int64_t num_train,
+                   int64_t num_test, uint64_t seed, const std::string& out) {
+  cli::LoadedRun run = cli::load_run(dir);
+  const auto* dataset = dynamic_cast<const data::GroundTruthDataset*>(run.dataset.get());
+  ELBO_CHECK(dataset, "--run ", dir, ": its dataset ", run.dataset->name(),
+             " has no ground-truth factors; the metrics need dsprites, scenes3d or dsprites-file");
+  models::Vae& vae = run.model->vae;
+  const Device device = run.model->config.device;
+  const metrics::Representation rep = [&vae, device](const Tensor& images) {
+    NoGradGuard no_grad;
+    return vae.encode(images.to(device)).mu.to(Device::cpu).to(DType::f64).contiguous();
+  };
+  metrics::SuiteOptions options;
+  options.seed = seed;
+  if (!selected.empty()) options.metrics = selected;
+  options.beta_vae.num_train = options.factor_vae.num_train = num_train;
+  options.factor_vae.num_variance_estimate = options.mig.num_train = options.sap.num_train = num_train;
+  options.dci.num_train = options.modularity_explicitness.num_train = num_train;
+  options.irs.num_train = options.unsupervised.num_train = num_train;
+  options.beta_vae.num_eval = options.factor_vae.num_eval = num_test;
+  options.sap.num_test = options.dci.num_test = options.modularity_explicitness.num_test = num_test;
+  std::printf("elbo metrics: run %s at step %lld on %s, representation: posterior mean of %lld latents\n",
+              dir.c_str(), static_cast<long long>(run.step), dataset->name().c_str(),
+              static_cast<long long>(vae.latents));
+  std::fflush(stdout);
+  json::Value input = json::Value::object();
+  input.set("mode", "run");
+  input.set("run", dir);
+  input.set("step", run.step);
+  input.set("representation", "mean");
+  input.set("num_train", num_train);
+  input.set("num_test", num_test);
+  cli::score_representation(*dataset, rep, options, std::move(input), out);
+  return 0;
+}
+
 }  // namespace
 
 int run_metrics(int argc, char** argv) {
-  std::string codes, factors, test_codes, test_factors, dataset_name, representation = "identity-factors", only, out;
+  std::string codes, factors, test_codes, test_factors, dataset_name, representation = "identity-factors", only, out,
+      run_dir;
   int64_t num_train = 10000, num_test = 5000, seed = 0, threads = 0;
   cli::Args args("elbo metrics",
                  "Disentanglement metrics (docs/METRICS.md). Either score codes computed elsewhere:\n"
@@ -171,7 +212,10 @@ int run_metrics(int argc, char** argv) {
                  "(codes [N, D] float, factors [N, K] integer class indices, row n of both the same image;\n"
                  "without test files the rows are split at random, 2:1 below 15,000 rows), or check the suite\n"
                  "on a synthetic code of a generated dataset's factors (all metrics, with timings):\n"
-                 "  elbo metrics --dataset dsprites --representation identity-factors");
+                 "  elbo metrics --dataset dsprites --representation identity-factors\n"
+                 "or score a trained run on its ground-truth dataset (its encoder's posterior means as the code):\n"
+                 "  elbo metrics --run RUN");
+  args.flag("--run", run_dir, "a run directory (elbo train) on dsprites, scenes3d or dsprites-file");
   args.flag("--codes", codes, "codes .npy [N, D] (float)");
   args.flag("--factors", factors, "factors .npy [N, K] (integer class indices)");
   args.flag("--test-codes", test_codes, "test codes .npy (default: split --codes)");
@@ -189,6 +233,13 @@ int run_metrics(int argc, char** argv) {
   if (!args.parse(argc, argv)) return args.exit_code();
 
   const bool codes_mode = !codes.empty() || !factors.empty() || !test_codes.empty() || !test_factors.empty();
+  if (!run_dir.empty()) {
+    if (codes_mode || !dataset_name.empty()) return usage_error("--run goes alone: not with --codes or --dataset");
+    if (num_train < 1 || num_test < 1) return usage_error("--num-train and --num-test must be positive");
+    if (seed < 0 || threads < 0) return usage_error("--seed and --threads must be ≥ 0");
+    if (threads > 0) set_num_threads(static_cast<int>(threads));
+    return metrics_of_run(run_dir, split_list(only), num_train, num_test, static_cast<uint64_t>(seed), out);
+  }
   if (codes_mode == !dataset_name.empty())
     return usage_error(codes_mode ? "give either --codes/--factors or --dataset, not both"
                                   : "nothing to score: give --codes C.npy --factors F.npy, or --dataset");
