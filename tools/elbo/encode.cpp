@@ -39,11 +39,7 @@ int run_encode(int argc, char** argv) {
 
   LoadedRun run = open_run(inspect);
   std::unique_ptr<data::Dataset> test;
-  const data::Dataset* dataset = run.dataset.get();
-  if (split == "test") {
-    test = open_test_dataset(run.options);
-    dataset = test.get();
-  }
+  const data::Dataset* dataset = &split_dataset(run, split, test);
   if (out.empty()) out = run_file(run.dir, "encoded");
   fs::create_directories(out);
 

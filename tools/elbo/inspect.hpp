@@ -3,6 +3,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -29,6 +30,15 @@ inline LoadedRun open_run(const InspectOptions& o) {
   if (o.run.empty()) elbo::detail::fail("--run DIR is required (a directory elbo train wrote)");
   apply_threads(o.threads);
   return load_run(o.run, o.device);
+}
+
+// The dataset of a --split option: the run's own for "train", its test split for "test" (held
+// in `test_holder`, which must outlive the returned reference).
+inline const elbo::data::Dataset& split_dataset(const LoadedRun& run, const std::string& split,
+                                                std::unique_ptr<elbo::data::Dataset>& test_holder) {
+  if (split != "test") return *run.dataset;
+  test_holder = open_test_dataset(run.options);
+  return *test_holder;
 }
 
 // The images of `indices` in batches of at most `batch`, as f32 tensors on `device`.

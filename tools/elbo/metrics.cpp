@@ -162,6 +162,22 @@ int metrics_from_files(const std::string& codes_path, const std::string& factors
   return 0;
 }
 
+// The suite's options: the selected metrics (all when empty), and the same training and test sizes
+// for every metric.
+metrics::SuiteOptions suite_options(const std::vector<std::string>& selected, int64_t num_train, int64_t num_test,
+                                    uint64_t seed) {
+  metrics::SuiteOptions options;
+  options.seed = seed;
+  if (!selected.empty()) options.metrics = selected;
+  options.beta_vae.num_train = options.factor_vae.num_train = num_train;
+  options.factor_vae.num_variance_estimate = options.mig.num_train = options.sap.num_train = num_train;
+  options.dci.num_train = options.modularity_explicitness.num_train = num_train;
+  options.irs.num_train = options.unsupervised.num_train = num_train;
+  options.beta_vae.num_eval = options.factor_vae.num_eval = num_test;
+  options.sap.num_test = options.dci.num_test = options.modularity_explicitness.num_test = num_test;
+  return options;
+}
+
 // The suite on a trained run: the representation is the encoder's posterior mean μ(x), computed
 // without history in batches (disentanglement_lib's "mean" representation).
 int metrics_of_run(const std::string& dir, const std::vector<std::string>& selected, int64_t num_train,
@@ -176,15 +192,7 @@ int metrics_of_run(const std::string& dir, const std::vector<std::string>& selec
     NoGradGuard no_grad;
     return vae.encode(images.to(device)).mu.to(Device::cpu).to(DType::f64).contiguous();
   };
-  metrics::SuiteOptions options;
-  options.seed = seed;
-  if (!selected.empty()) options.metrics = selected;
-  options.beta_vae.num_train = options.factor_vae.num_train = num_train;
-  options.factor_vae.num_variance_estimate = options.mig.num_train = options.sap.num_train = num_train;
-  options.dci.num_train = options.modularity_explicitness.num_train = num_train;
-  options.irs.num_train = options.unsupervised.num_train = num_train;
-  options.beta_vae.num_eval = options.factor_vae.num_eval = num_test;
-  options.sap.num_test = options.dci.num_test = options.modularity_explicitness.num_test = num_test;
+  const metrics::SuiteOptions options = suite_options(selected, num_train, num_test, seed);
   std::printf("elbo metrics: run %s at step %lld on %s, representation: posterior mean of %lld latents\n",
               dir.c_str(), static_cast<long long>(run.step), dataset->name().c_str(),
               static_cast<long long>(vae.latents));
@@ -264,15 +272,7 @@ int run_metrics(int argc, char** argv) {
   const metrics::Representation rep = metrics::factor_representation(
       dataset, representation == "identity-factors" ? metrics::identity_mixing(K)
                                                     : metrics::random_rotation_mixing(K, static_cast<uint64_t>(seed)));
-  metrics::SuiteOptions options;
-  options.seed = static_cast<uint64_t>(seed);
-  if (!selected.empty()) options.metrics = selected;
-  options.beta_vae.num_train = options.factor_vae.num_train = num_train;
-  options.factor_vae.num_variance_estimate = options.mig.num_train = options.sap.num_train = num_train;
-  options.dci.num_train = options.modularity_explicitness.num_train = num_train;
-  options.irs.num_train = options.unsupervised.num_train = num_train;
-  options.beta_vae.num_eval = options.factor_vae.num_eval = num_test;
-  options.sap.num_test = options.dci.num_test = options.modularity_explicitness.num_test = num_test;
+  const metrics::SuiteOptions options = suite_options(selected, num_train, num_test, static_cast<uint64_t>(seed));
 
   std::string factor_names;
   json::Value names = json::Value::array();

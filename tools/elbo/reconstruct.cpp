@@ -25,11 +25,7 @@ int run_reconstruct(int argc, char** argv) {
 
   LoadedRun run = open_run(inspect);
   std::unique_ptr<data::Dataset> test;
-  const data::Dataset* dataset = run.dataset.get();
-  if (split == "test") {
-    test = open_test_dataset(run.options);
-    dataset = test.get();
-  }
+  const data::Dataset* dataset = &split_dataset(run, split, test);
   if (out.empty()) out = run_file(run.dir, "reconstruct.png");
   std::vector<int64_t> ids = fixed_sample(dataset->size(), count, static_cast<uint64_t>(sample_seed));
   Tensor x = dataset->images(ids).to(run.model->config.device);
