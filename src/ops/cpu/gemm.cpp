@@ -105,6 +105,12 @@ void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tenso
     const T* bp = b.data<T>();
     T* cp = c.data<T>();
     const bool parallel = tiles > 1 && 2.0 * static_cast<double>(batch * M * N * K) >= 1e6;
+    // Called outside a parallel region, OpenBLAS's OpenMP build takes omp_get_max_threads() threads
+    // whatever openblas_set_num_threads said, and splits some products (e.g. 64×64 with K = 1024)
+    // differently at 1 and 2 threads: a product that elbo runs on one thread runs with OpenMP's
+    // count at 1 (tests/core/test_determinism.cpp).
+    const int threads = omp_get_max_threads();
+    if (!parallel) omp_set_num_threads(1);
 #pragma omp parallel for schedule(static) if (parallel)
     for (int64_t t = 0; t < tiles; ++t) {
       int64_t i = t / (m_tiles * n_tiles), m0 = (t / n_tiles) % m_tiles * m_size, n0 = t % n_tiles * n_size;
@@ -119,6 +125,7 @@ void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tenso
       else
         cblas_dgemm(CblasRowMajor, ta, tb, mb, nb, K, alpha, at, lda, bt, ldb, beta, ct, ldc);
     }
+    if (!parallel) omp_set_num_threads(threads);
   });
 }
 
