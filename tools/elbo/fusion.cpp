@@ -246,9 +246,7 @@ std::string join(const std::vector<int64_t>& v) {
   return s;
 }
 
-}  // namespace
-
-int run_fusion(int argc, char** argv) {
+int fusion_command(int argc, char** argv) {
   bool quick = false;
   for (int i = 1; i < argc; ++i)
     if (!std::strcmp(argv[i], "--quick") || !std::strcmp(argv[i], "--quick=true")) quick = true;
@@ -580,4 +578,15 @@ int run_fusion(int argc, char** argv) {
               "continuity.png} (sizes %s)\n",
               out.c_str(), join(sizes).c_str());
   return 0;
+}
+
+}  // namespace
+
+int run_fusion(int argc, char** argv) {
+  try {
+    return fusion_command(argc, argv);
+  } catch (const std::exception& e) {  // a file that cannot be read or written, a bad members.npy, …
+    std::fprintf(stderr, "elbo fusion: %s\n", e.what());
+    return 1;
+  }
 }
