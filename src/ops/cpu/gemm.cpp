@@ -105,12 +105,6 @@ void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tenso
     const T* bp = b.data<T>();
     T* cp = c.data<T>();
     const bool parallel = tiles > 1 && 2.0 * static_cast<double>(batch * M * N * K) >= 1e6;
-    // Called outside a parallel region, OpenBLAS's OpenMP build takes omp_get_max_threads() threads
-    // whatever openblas_set_num_threads said, and splits some products (e.g. 64×64 with K = 1024)
-    // differently at 1 and 2 threads: a product that elbo runs on one thread runs with OpenMP's
-    // count at 1 (tests/core/test_determinism.cpp).
-    const int threads = omp_get_max_threads();
-    if (!parallel) omp_set_num_threads(1);
 #pragma omp parallel for schedule(static) if (parallel)
     for (int64_t t = 0; t < tiles; ++t) {
       int64_t i = t / (m_tiles * n_tiles), m0 = (t / n_tiles) % m_tiles * m_size, n0 = t % n_tiles * n_size;
@@ -119,13 +113,17 @@ void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tenso
       const T* at = ap + i * sa + (trans_a ? m0 : m0 * lda);
       const T* bt = bp + i * sb + (trans_b ? n0 * ldb : n0);
       T* ct = cp + i * sc + m0 * ldc + n0;
+      // Outside an active parallel region (one block, or a product too small to share) OpenBLAS's
+      // OpenMP build would split this call over omp_get_max_threads() threads, and some kernel
+      // families (Haswell's) then round differently at 1 and 2 threads. Keep it on this thread:
+      // the setting belongs to this region's task and ends with it.
+      if (!omp_in_parallel()) omp_set_num_threads(1);
       if constexpr (std::is_same_v<T, float>)
         cblas_sgemm(CblasRowMajor, ta, tb, mb, nb, K, static_cast<float>(alpha), at, lda, bt, ldb,
                     static_cast<float>(beta), ct, ldc);
       else
         cblas_dgemm(CblasRowMajor, ta, tb, mb, nb, K, alpha, at, lda, bt, ldb, beta, ct, ldc);
     }
-    if (!parallel) omp_set_num_threads(threads);
   });
 }
 
