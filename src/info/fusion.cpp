@@ -59,6 +59,10 @@ Tensor fusion_similarity(const Tensor& d, const Tensor& dk, FusionSimilarity kin
                     fingerprint_information(k).item(), fingerprint_information(k * 2.0).item(), kind);
 }
 
+// Loops over fewer pairs of points than this run on one thread: a parallel region costs more than
+// the work (the fusion makes several per step, tens of thousands of steps).
+constexpr int64_t kParallelPairs = 1 << 15;
+
 // Coefficients below e^−300 (distances above 300) count as 0 (fusion.hpp).
 constexpr double kNegligibleDistance = 300.0;
 const double kNegligibleCoefficient = std::exp(-kNegligibleDistance);
@@ -152,7 +156,7 @@ double fusion_objective_gradient(const Tensor& means, const Tensor& logvars, con
 
   // C_ij = √(Π_d 2σ_iσ_j/(σ_i²+σ_j²)) · exp(−Σ_d Δ²/(4(σ_i²+σ_j²))) for j > i, mirrored to C_ji (each
   // entry written once; rows dealt round-robin, as row i has n − i − 1 entries), then the row sums z_i, y_i.
-#pragma omp parallel for schedule(static, 1)
+#pragma omp parallel for schedule(static, 1) if (n * n > kParallelPairs)
   for (int64_t i = 0; i < n; ++i) {
     coef[i * n + i] = 1.0;
     for (int64_t j = i + 1; j < n; ++j) {
@@ -167,14 +171,14 @@ double fusion_objective_gradient(const Tensor& means, const Tensor& logvars, con
       coef[i * n + j] = coef[j * n + i] = c < kNegligibleCoefficient ? 0.0 : c;
     }
   }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * n > kParallelPairs)
   for (int64_t i = 0; i < n; ++i) {
     const double* row = coef + i * n;
     z[i] = sum(row, n);
     y[i] = dot(row, row, n);
   }
   // z^k_i = Σ_j C_ij C^k_ij
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((num_members + 1) * n * n > kParallelPairs)
   for (int64_t i = 0; i < n; ++i)
     for (int64_t k = 0; k < num_members; ++k) zk[k * n + i] = dot(coef + i * n, member_row(k, i), n);
 
@@ -213,7 +217,7 @@ double fusion_objective_gradient(const Tensor& means, const Tensor& logvars, con
 
   // G_ij = C_ij [A/z_i + 2B C_ij/y_i + Σ_k Γ_k C^k_ij/z^k_i] / (N ln2)
   const double scale = 1.0 / (static_cast<double>(n) * kLn2);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((num_members + 1) * n * n > kParallelPairs)
   for (int64_t i = 0; i < n; ++i) {
     double* g = grad_d + i * n;
     const double* row = coef + i * n;
@@ -234,7 +238,7 @@ double fusion_objective_gradient(const Tensor& means, const Tensor& logvars, con
     grad_logvars = empty(means.shape(), DType::f64);
   double* gm = grad_means.data<double>();
   double* gl = grad_logvars.data<double>();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * n > kParallelPairs)
   for (int64_t i = 0; i < n; ++i) {
     for (int64_t d = 0; d < dims; ++d) {
       const double vi = var[i * dims + d];

@@ -91,6 +91,31 @@ TEST_CASE("info: the written-out fusion gradient equals autodiff's") {
       return concat({a, b}, 1);
     });
   }
+  // At 190 points (36,100 pairs) the loops run in parallel: the same bits at 1 and 2 threads, and
+  // still autodiff's gradient.
+  std::vector<info::FusionMember> large;
+  for (int k = 0; k < 3; ++k) {
+    Tensor mk, lk;
+    cut_circle(190, 0.5 + 2.0 * k, mk, lk);
+    large.push_back(info::fusion_member(mk, lk));
+  }
+  const Tensor large_means = elbo::testing::random_f64(Shape{190, 2}, 97, -1.0, 1.0);
+  const Tensor large_logvars = elbo::testing::random_f64(Shape{190, 2}, 98, -3.0, -1.0);
+  elbo::testing::check_thread_invariant("fusion_objective_gradient, 190 points", [&] {
+    Tensor a, b;
+    info::fusion_objective_gradient(large_means, large_logvars, large, info::FusionSimilarity::nmi, a, b);
+    return concat({a, b}, 1);
+  });
+  {
+    Tensor m = large_means.clone(), l = large_logvars.clone();
+    m.requires_grad_(true);
+    l.requires_grad_(true);
+    info::fusion_objective(m, l, large, info::FusionSimilarity::nmi).backward();
+    Tensor a, b;
+    info::fusion_objective_gradient(large_means, large_logvars, large, info::FusionSimilarity::nmi, a, b);
+    elbo::testing::check_values(a, m.grad().to_vector(), 1e-11);
+    elbo::testing::check_values(b, l.grad().to_vector(), 1e-11);
+  }
   Tensor gm, gl;
   CHECK_THROWS_WITH_AS(info::fusion_objective_gradient(means.to(DType::f32), logvars, members,
                                                        info::FusionSimilarity::nmi, gm, gl),

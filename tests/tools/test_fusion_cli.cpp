@@ -75,9 +75,12 @@ TEST_CASE("cli: fusion writes its results") {
   CHECK(io::read_text_file(log).find("resuming: 6 of 6 weak learners") != std::string::npos);
   CHECK(json::parse(io::read_text_file(out2 + "/fusion.json")).at("time").at("learners_trained").as_int() == 0);
   CHECK(io::read_file(out + "/fused.npy") == io::read_file(out2 + "/fused.npy"));
-  // … but refuses learners trained with other settings.
+  // … but refuses learners trained with other settings, and a damaged file.
   CHECK(run_fusion(kTiny + " --beta 0.1 --resume --out " + out2, log) == 2);
   CHECK(io::read_text_file(log).find("was trained with other settings") != std::string::npos);
+  io::write_file_atomic(out2 + "/members.npy", std::string("not an array"));
+  CHECK(run_fusion(kTiny + " --resume --out " + out2, log) == 1);
+  CHECK(io::read_text_file(log).find("members.npy: ") != std::string::npos);
 }
 
 TEST_CASE("cli: fusion rejects bad options") {

@@ -246,9 +246,7 @@ std::string join(const std::vector<int64_t>& v) {
   return s;
 }
 
-}  // namespace
-
-int run_fusion(int argc, char** argv) {
+int fusion_command(int argc, char** argv) {
   bool quick = false;
   for (int i = 1; i < argc; ++i)
     if (!std::strcmp(argv[i], "--quick") || !std::strcmp(argv[i], "--quick=true")) quick = true;
@@ -256,7 +254,7 @@ int run_fusion(int argc, char** argv) {
   std::string out = "fusion_out", sizes_text = quick ? "2,5,10" : "2,3,5,10,15,20,30,50";
   std::string similarities_text = "mutual_information,exp_neg_vi,nmi", optimizer_name = "sgd";
   int64_t repeats = quick ? 1 : 5, points = quick ? 100 : 200, steps = quick ? 2000 : 3000, batch = quick ? 256 : 2048;
-  int64_t width = quick ? 64 : 256, fusion_steps = quick ? 3000 : 20000, seed = 0, threads = 0;
+  int64_t width = quick ? 64 : 256, fusion_steps = quick ? 3000 : 20000, seed = 0, threads = quick ? 1 : 0;
   double beta = 3e-2, lr = 1e-3, fusion_lr = 3.0;
   bool resume = false;
 
@@ -266,7 +264,8 @@ int run_fusion(int argc, char** argv) {
                  "ensemble size. The defaults are the paper's setting; --quick runs a small version in\n"
                  "under a minute.");
   args.flag("--quick", quick,
-            "small preset: 1 repeat, sizes 2,5,10, 100 points, width 64, 2000 steps of 256, 3000 fusion steps");
+            "small preset: 1 repeat, sizes 2,5,10, 100 points, width 64, 2000 steps of 256, 3000 fusion steps, "
+            "1 thread");
   args.flag("--out", out, "output directory");
   args.flag("--members", sizes_text, "ensemble sizes, increasing, comma-separated");
   args.flag("--repeats", repeats, "repeats of the experiment, each with its own weak learners");
@@ -283,7 +282,9 @@ int run_fusion(int argc, char** argv) {
             "fusion learning rate, for objectives in nats as the authors' (I(U;V), in bits, is stepped with lr*ln 2)");
   args.flag("--seed", seed, "weak learner m has seed+m; the fusions of repeat r start from seed seed+1000000+r");
   args.flag("--resume", resume, "reuse the weak learners already in OUT/members.npy (same training settings)");
-  args.flag("--threads", threads, "threads (0: OMP_NUM_THREADS or all cores)");
+  args.flag("--threads", threads,
+            "threads (0: OMP_NUM_THREADS or all cores; on a machine busy with other jobs, 1 or "
+            "OMP_WAIT_POLICY=passive)");
   if (!args.parse(argc, argv)) return args.exit_code();
   std::vector<int64_t> sizes;
   std::vector<Similarity> similarities;
@@ -577,4 +578,15 @@ int run_fusion(int argc, char** argv) {
               "continuity.png} (sizes %s)\n",
               out.c_str(), join(sizes).c_str());
   return 0;
+}
+
+}  // namespace
+
+int run_fusion(int argc, char** argv) {
+  try {
+    return fusion_command(argc, argv);
+  } catch (const std::exception& e) {  // a file that cannot be read or written, a bad members.npy, …
+    std::fprintf(stderr, "elbo fusion: %s\n", e.what());
+    return 1;
+  }
 }

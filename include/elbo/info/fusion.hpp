@@ -54,7 +54,8 @@
 // bhattacharyya.hpp's coefficient form, √(2σ_iσ_j/(σ_i²+σ_j²))·exp(−Δ²/(4(σ_i²+σ_j²))) per dimension),
 // instead of autodiff's K passes of exponentials over N² entries forward and backward. Coefficients
 // below e^−300 (D_ij > 300) are taken as 0: they are 10^−130 of z_i ≥ 1 (the j = i term), and no
-// product of two of them is then a denormal number. Rows i are shared among threads, each row's sums
+// product of two of them is then a denormal number. Rows i are shared among threads (from 2^15 pairs
+// of points on; below, a parallel region costs more than the loop), each row's sums
 // run in a fixed order and the sums over rows run on one thread: the bits do not depend on the
 // thread count.
 //
