@@ -18,6 +18,7 @@ int run_sample(int argc, char** argv);       // sample.cpp
 int run_eval(int argc, char** argv);         // eval.cpp
 int run_info(int argc, char** argv);         // info.cpp
 int run_fusion(int argc, char** argv);       // fusion.cpp
+int run_batches(int argc, char** argv);      // batches.cpp
 
 namespace {
 
@@ -37,6 +38,7 @@ const Command kCommands[] = {
     {"eval", run_eval, "test ELBO, KL per latent and importance-weighted log-likelihood"},
     {"info", run_info, "information analysis of an ensemble's posteriors: NMI/VI, OPTICS hotspots, HTML report"},
     {"fusion", run_fusion, "ensemble fusion on the unit circle (Murphy et al. section 4.4): continuity vs ensemble size"},
+    {"batches", run_batches, "the dataset indices of every training step's batch, as .npy (to replay a run elsewhere)"},
     {"metrics", run_metrics, "disentanglement metrics of codes (.npy) or of a synthetic code (self-check)"},
 };
 

@@ -85,7 +85,7 @@ void bind_run_options(Args& args, RunOptions& o) {
             "annealed_vae: steps over which the capacity rises to c-max (-1: default 100000)");
   args.flag("--lambda-od", o.lambda_od, "dip_vae_i, dip_vae_ii: off-diagonal weight (-1: default 10)");
   args.flag("--lambda-d", o.lambda_d, "dip_vae_i, dip_vae_ii: diagonal weight (-1: 10 or 1 times lambda-od)");
-  args.flag("--steps", o.steps, "training steps (batches)");
+  args.flag("--steps", o.steps, "training steps (batches); 0 writes the initial weights");
   args.flag("--batch", o.batch, "images per step");
   args.flag("--lr", o.lr, "Adam learning rate of the VAE");
   args.flag("--seed", o.seed, "seed of the weights, the batch order and every random draw");
@@ -126,7 +126,7 @@ void resolve_run_options(RunOptions& o) {
   }
 
   ELBO_CHECK(o.latents >= 1, "--latents must be at least 1, got ", o.latents);
-  ELBO_CHECK(o.steps >= 1, "--steps must be at least 1, got ", o.steps);
+  ELBO_CHECK(o.steps >= 0, "--steps must be at least 0 (0 writes the initial weights), got ", o.steps);
   ELBO_CHECK(o.batch >= 1, "--batch must be at least 1, got ", o.batch);
   ELBO_CHECK(o.lr > 0, "--lr must be positive, got ", o.lr);
   ELBO_CHECK(o.seed >= 0, "--seed must be at least 0, got ", o.seed);
@@ -202,6 +202,10 @@ std::unique_ptr<data::Dataset> open_test_dataset(const RunOptions& o) {
   RunOptions test = o;
   test.split = "test";
   return open_dataset(test);
+}
+
+data::BatchOptions training_batch_options(const RunOptions& o) {
+  return {.batch_size = o.batch, .seed = static_cast<uint64_t>(o.seed)};
 }
 
 std::vector<int64_t> fixed_sample(int64_t n, int64_t count, uint64_t seed) {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "args.hpp"
+#include "elbo/data/batches.hpp"
 #include "elbo/data/dataset.hpp"
 #include "elbo/io/json.hpp"
 #include "elbo/models/model.hpp"
@@ -85,6 +86,9 @@ std::unique_ptr<elbo::data::Dataset> open_dataset(const RunOptions& options);
 // The held-out images: the "test" split of fashion-mnist and mnist, else the training data itself
 // (generated data and files without a test split).
 std::unique_ptr<elbo::data::Dataset> open_test_dataset(const RunOptions& options);
+// How `elbo train` walks the training data: batches of --batch, shuffled per epoch by --seed, the
+// last partial batch of an epoch dropped (data/batches.hpp). `elbo batches` writes the same order.
+elbo::data::BatchOptions training_batch_options(const RunOptions& options);
 // `count` distinct indices of a dataset of n images: the first count of a Fisher–Yates shuffle
 // (data::shuffled_order with this seed, epoch 0); count 0 or ≥ n: all of 0 … n−1 in order.
 std::vector<int64_t> fixed_sample(int64_t n, int64_t count, uint64_t seed);

@@ -39,7 +39,7 @@ namespace {
 // Files that elbo's subcommands write into a run directory; --force removes them before a fresh start.
 const char* kRunFiles[] = {"config.txt",  "checkpoint.safetensors", "metrics.csv",     "summary.json",
                            "samples.png", "reconstructions.png",    "traversal.png",   "reconstruct.png",
-                           "sample.png",  "eval.json"};
+                           "sample.png",  "eval.json",              "batches.npy"};
 const char* kRunFolders[] = {"encoded"};
 
 // The means over one logging interval: the terms in the report's order, then KL per latent.
@@ -259,7 +259,7 @@ int train_run(RunOptions o, const TrainControl& control) {
   std::vector<int64_t> picture_ids = fixed_sample(dataset->size(), 16, 0);
   Tensor originals = dataset->images(picture_ids).to(device);
 
-  data::BatchIterator batches(*dataset, {.batch_size = o.batch, .seed = static_cast<uint64_t>(o.seed)});
+  data::BatchIterator batches(*dataset, training_batch_options(o));
   batches.seek(start);
   std::unique_ptr<io::CsvLog> log;
   std::vector<double> last_row;  // means of the last logged interval
