@@ -11,6 +11,9 @@
 #                (runs/dsprites/traversal.png); Ctrl-C stops it, running it again continues
 #   make paper-fmnist  the same analysis at the paper's scale: 25 β-VAEs, N = 1000 (about an hour)
 #   make bench   deps + build + the training-step benchmark beside PyTorch
+#   make agree-torch  build + the Fashion-MNIST β-VAE trained 50 steps in elbo and replayed in PyTorch
+#                from the same weights, batches and noise; the per-step losses compared (needs
+#                python3-torch; tools/reference/agree_torch.sh, docs/MODELS.md)
 #   make build-cuda  deps + configure and build with the CUDA backend into build-cuda/ (needs nvcc)
 #   make test-cuda   build-cuda + run its tests (the cuda: tests skip without a GPU)
 #   make fuzz    build the file readers' fuzz targets with clang in build-fuzz/ and run each
@@ -40,7 +43,7 @@ DSPRITES_BLAS ?= HASWELL
 PAPER_DIR ?= runs/paper-fmnist
 PAPER_STEPS ?= 3000
 
-.PHONY: all deps build test demo demo-dsprites paper-fmnist bench build-cuda test-cuda fuzz clean
+.PHONY: all deps build test demo demo-dsprites paper-fmnist bench agree-torch build-cuda test-cuda fuzz clean
 
 all: build
 
@@ -109,6 +112,9 @@ demo-dsprites: deps
 bench: deps
 	@$(MAKE) --no-print-directory build
 	bash tools/bench/run.sh $(BUILD_DIR)
+
+agree-torch: build
+	bash tools/reference/agree_torch.sh $(BUILD_DIR)
 
 fuzz: deps
 	cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DELBO_FUZZ=ON \

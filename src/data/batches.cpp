@@ -86,6 +86,16 @@ std::vector<int64_t> BatchIterator::batch_indices(int64_t step) const {
   return ids;
 }
 
+std::vector<int64_t> BatchIterator::batch_indices(int64_t first, int64_t count) const {
+  ELBO_CHECK(first >= 0 && count >= 0, "BatchIterator::batch_indices: need first ≥ 0 and count ≥ 0, got first = ",
+             first, ", count = ", count);
+  std::vector<int64_t> order, ids(static_cast<size_t>(count * options_.batch_size));
+  int64_t order_epoch = -1, n = 0;
+  for (int64_t step = first; step < first + count; ++step) n += gather(step, order, order_epoch, ids.data() + n);
+  ids.resize(static_cast<size_t>(n));
+  return ids;
+}
+
 void BatchIterator::render(int64_t step) {
   error_ = nullptr;
   count_ = 0;

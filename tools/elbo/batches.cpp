@@ -38,14 +38,11 @@ int run_batches(int argc, char** argv) {
   options.prefetch = false;  // only the order is needed, no images
   data::BatchIterator batches(*dataset, options);
   // With drop_last every batch is full, so the rows have one length.
+  std::vector<int64_t> ids = batches.batch_indices(0, steps);
+  ELBO_CHECK(static_cast<int64_t>(ids.size()) == steps * o.batch, "elbo batches: ", ids.size(), " indices for ",
+             steps, " steps of ", o.batch, " images");
   Tensor indices = empty(Shape{steps, o.batch}, DType::i64);
-  int64_t* row = indices.data<int64_t>();
-  for (int64_t t = 0; t < steps; ++t, row += o.batch) {
-    std::vector<int64_t> ids = batches.batch_indices(t);
-    ELBO_CHECK(static_cast<int64_t>(ids.size()) == o.batch, "elbo batches: step ", t, " has ", ids.size(),
-               " images, expected ", o.batch);
-    std::memcpy(row, ids.data(), ids.size() * sizeof(int64_t));
-  }
+  std::memcpy(indices.data<int64_t>(), ids.data(), ids.size() * sizeof(int64_t));
   io::write_npy(out, indices);
   std::printf("wrote %s: the dataset indices of steps 0 to %lld of %s (%lld per batch, %lld steps per epoch)\n",
               out.c_str(), static_cast<long long>(steps - 1), dataset->name().c_str(),

@@ -409,6 +409,17 @@ def cmd_replay(args):
                 worst[name] = (excess, r[0])
             if excess > 1 and len(failures) < 10:
                 failures.append(f"  step {r[0]} {name}: torch {a:.7g}, elbo {b:.7g}, |difference| {abs(a - b):.3g}")
+    if args.window > 0:
+        # Long runs: the float32 trajectories part after some hundred steps; their means do not.
+        print(f"means over windows of {args.window} steps (elbo / torch):")
+        for start in range(0, len(rows), args.window):
+            part = rows[start:start + args.window]
+            line = f"  steps {part[0][0]:5d}-{part[-1][0]:<5d}"
+            for name, column in (("loss", 1), ("reconstruction", 2), ("kl", 3)):
+                e = sum(metrics[name][r[0] - 1] for r in part) / len(part)
+                t = sum(r[column] for r in part) / len(part)
+                line += f"  {name} {e:.3f} / {t:.3f}"
+            print(line)
     print(f"tolerance: |torch - elbo| <= {args.atol:g} + {args.rtol:g}*|elbo| at each of {len(rows)} steps")
     for name, column in (("loss", 1), ("reconstruction", 2), ("kl", 3)):
         diff = [abs(r[column] - metrics[name][r[0] - 1]) for r in rows]
@@ -508,6 +519,8 @@ def main():
     p.add_argument("--csv", help="write torch's per-step step,loss,reconstruction,kl here")
     p.add_argument("--save", help="write the final weights and the run's config.txt into this folder")
     p.add_argument("--no-compare", action="store_true", help="train only (no metrics.csv needed)")
+    p.add_argument("--window", type=int, default=0, help="also print the means of both curves over windows of "
+                   "this many steps (for long runs)")
     p.add_argument("--verbose", action="store_true", help="print every step")
     p.set_defaults(run_command=cmd_replay)
 
@@ -534,7 +547,7 @@ def main():
 
     args = parser.parse_args()
     check_philox()
-    for name in ("count", "samples", "batch", "threads", "steps"):
+    for name in ("count", "samples", "batch", "threads", "steps", "window"):
         if getattr(args, name, 1) is not None and getattr(args, name, 1) < 0:
             parser.error(f"--{name} must be at least 0")
     sys.exit(args.run_command(args))

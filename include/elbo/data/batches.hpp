@@ -79,6 +79,8 @@ class BatchIterator {
 
   // The dataset indices of the batch at `step` (a pure function of seed, step and the subset).
   std::vector<int64_t> batch_indices(int64_t step) const;
+  // Those of `count` consecutive steps from `first`, one batch after the other (one shuffle per epoch).
+  std::vector<int64_t> batch_indices(int64_t first, int64_t count) const;
 
  private:
   // The indices of batch `step` into ids (returns how many), using and updating a cached order.
