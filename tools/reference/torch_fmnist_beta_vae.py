@@ -334,7 +334,7 @@ def cmd_replay(args):
         beta = args.beta
     if args.lr is not None:
         lr = args.lr
-    initial = args.initial or os.path.join(args.run, "initial.safetensors")
+    initial = args.initial
     batches_path = args.batches or os.path.join(args.run, "batches.npy")
     if not os.path.exists(initial):
         raise SystemExit(f"--initial {initial}: no such file (elbo train ... --steps 0 --out INIT writes "
@@ -505,8 +505,8 @@ def main():
                        "and noise; compare each step's loss, reconstruction and KL with RUN/metrics.csv. Exit "
                        "status 0: agree, 1: disagree (or an error).")
     p.add_argument("--run", required=True, help="the run directory of elbo train --log-every 1 (config.txt, metrics.csv)")
-    p.add_argument("--initial", help="elbo's initial weights: INIT/checkpoint.safetensors of elbo train with the "
-                   "same options and --steps 0 (default RUN/initial.safetensors)")
+    p.add_argument("--initial", required=True, help="elbo's initial weights: INIT/checkpoint.safetensors of elbo "
+                   "train with the run's options and --steps 0")
     p.add_argument("--batches", help="the dataset indices of every step, from elbo batches (default RUN/batches.npy)")
     p.add_argument("--steps", type=int, default=0, help="steps replayed (0: every row of metrics.csv)")
     p.add_argument("--rtol", type=float, default=2e-3, help="relative tolerance (default 2e-3; docs/MODELS.md says why)")
@@ -547,9 +547,9 @@ def main():
 
     args = parser.parse_args()
     check_philox()
-    for name in ("count", "samples", "batch", "threads", "steps", "window"):
-        if getattr(args, name, 1) is not None and getattr(args, name, 1) < 0:
-            parser.error(f"--{name} must be at least 0")
+    for name, least in (("count", 0), ("samples", 1), ("batch", 1), ("threads", 1), ("steps", 0), ("window", 0)):
+        if getattr(args, name, least) < least:
+            parser.error(f"--{name} must be at least {least}, got {getattr(args, name)}")
     sys.exit(args.run_command(args))
 
 
