@@ -29,10 +29,26 @@ import os
 import struct
 import sys
 
-import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+
+def threads_option(argv):
+    """The value of --threads on the command line (default 1)."""
+    for i, a in enumerate(argv):
+        if a == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return "1"
+
+
+# Debian's numpy and PyTorch compute matrix products with OpenBLAS, which takes its thread count from
+# the environment when it loads (torch.set_num_threads does not reach it) and splits its sums by it:
+# fix it to --threads before either loads, so that a replay gives the same bits in any environment.
+os.environ["OMP_NUM_THREADS"] = os.environ["OPENBLAS_NUM_THREADS"] = threads_option(sys.argv[1:])
+
+import numpy as np  # noqa: E402 (after the thread count is set)
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
 # safetensors (https://github.com/huggingface/safetensors, "Format"): an 8-byte little-endian
