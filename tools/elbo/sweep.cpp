@@ -64,9 +64,15 @@ struct MemberScores {
   double beta_norm = kNan;
   int64_t steps = 0;
   double train_seconds = kNan, metric_seconds = kNan;
+  std::vector<double> stats;  // one per SweepScores::stat_names; NaN where there is none (null in JSON)
+};
+
+struct SweepScores {
   // The final training terms "reconstruction" and "kl" (summary.json: the mean over the last
-  // --log-every steps), then the metric values; NaN where there is none (a null in the JSON).
-  std::vector<double> stats;
+  // --log-every steps), then the metric values in suite order ("beta_vae.train_accuracy", ...).
+  std::vector<std::string> stat_names;
+  std::vector<MemberScores> rows;  // the scored members, in grid order
+  double train_seconds = 0, metric_seconds = 0;
 };
 
 json::Value read_json(const std::string& path) { return json::parse(io::read_text_file(path), path); }
@@ -173,6 +179,165 @@ std::vector<io::LineSeries> stat_series(const std::vector<double>& betas, const 
   return {s};
 }
 
+// "mig,sap" as names; blanks around a name are dropped.
+std::vector<std::string> parse_metric_list(const std::string& text) {
+  std::vector<std::string> names;
+  for (size_t start = 0; start <= text.size();) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) names.push_back(item);
+    start = comma + 1;
+  }
+  return names;
+}
+
+// Stage 2: the scores of every finished member, each computed or read back (member_scores).
+SweepScores score_members(const Ensemble& grid, const metrics::SuiteOptions& suite, bool force) {
+  SweepScores scores;
+  std::vector<std::string> value_names;
+  const size_t n = grid.members.size();
+  for (size_t i = 0; i < n; ++i) {
+    const EnsembleMember& m = grid.members[i];
+    const std::string dir = (fs::path(grid.options.out) / m.dir).string();
+    const std::string label = "[" + std::to_string(i + 1) + "/" + std::to_string(n) + "] " + m.dir;
+    if (m.status != "finished") {
+      std::printf("%s: %s, not scored\n", label.c_str(), m.status.c_str());
+      continue;
+    }
+    const json::Value summary = read_json(run_file(dir, kSummaryFile));
+    MemberScores r;
+    r.member = &m;
+    r.steps = summary.at("steps").as_int();
+    r.beta_norm = number_or_nan(summary.find("beta_norm"));
+    r.train_seconds = number_or_nan(summary.find("seconds"));
+    const json::Value* terms = summary.find("terms");
+    r.stats.push_back(terms ? number_or_nan(terms->find("reconstruction")) : kNan);
+    r.stats.push_back(terms ? number_or_nan(terms->find("kl")) : kNan);
+    const json::Value doc = member_scores(dir, label, r.steps, suite, force);
+    r.metric_seconds = number_or_nan(doc.find("total_seconds"));
+    std::vector<std::string> names_here;
+    for (const auto& [name, value] : doc.at("values").members()) {
+      names_here.push_back(name);
+      r.stats.push_back(number_or_nan(&value));
+    }
+    if (scores.rows.empty()) value_names = names_here;
+    ELBO_CHECK(names_here == value_names, dir, "/", kScoresFile, " holds other values than the first member's");
+    scores.train_seconds += std::isfinite(r.train_seconds) ? r.train_seconds : 0;
+    scores.metric_seconds += std::isfinite(r.metric_seconds) ? r.metric_seconds : 0;
+    scores.rows.push_back(std::move(r));
+  }
+  scores.stat_names = {"reconstruction", "kl"};
+  scores.stat_names.insert(scores.stat_names.end(), value_names.begin(), value_names.end());
+  return scores;
+}
+
+// sweep.csv: a header, then one row per scored member.
+std::string sweep_csv(const SweepScores& scores) {
+  std::vector<std::string> columns = {"beta", "beta_norm", "seed", "dir", "steps", "train_seconds", "metric_seconds"};
+  columns.insert(columns.end(), scores.stat_names.begin(), scores.stat_names.end());
+  std::string csv;
+  for (size_t c = 0; c < columns.size(); ++c) csv += (c ? "," : "") + io::csv_field(columns[c]);
+  csv += "\n";
+  for (const MemberScores& r : scores.rows) {
+    std::vector<io::CsvCell> cells = {r.member->value, r.beta_norm,     r.member->seed,  r.member->dir,
+                                      r.steps,         r.train_seconds, r.metric_seconds};
+    for (double v : r.stats) cells.emplace_back(v);
+    for (size_t c = 0; c < cells.size(); ++c) csv += (c ? "," : "") + cells[c].text;
+    csv += "\n";
+  }
+  return csv;
+}
+
+// sweep.json's "results": per β, its β_norm, the members scored and the statistics over them of
+// every stat.
+json::Value results_by_beta(const Ensemble& grid, const SweepScores& scores) {
+  json::Value results = json::Value::array();
+  for (double beta : grid.values) {
+    double beta_norm = kNan;
+    std::vector<std::vector<double>> columns(scores.stat_names.size());
+    int64_t members = 0;
+    for (const MemberScores& r : scores.rows) {
+      if (r.member->value != beta) continue;
+      ++members;
+      beta_norm = r.beta_norm;
+      for (size_t k = 0; k < r.stats.size(); ++k) columns[k].push_back(r.stats[k]);
+    }
+    json::Value entry = json::Value::object(), stats = json::Value::object();
+    entry.set("beta", beta);
+    entry.set("beta_norm", std::isfinite(beta_norm) ? json::Value(beta_norm) : json::Value());
+    entry.set("members", members);
+    for (size_t k = 0; k < scores.stat_names.size(); ++k) stats.set(scores.stat_names[k], statistics(columns[k]));
+    entry.set("values", std::move(stats));
+    results.push_back(std::move(entry));
+  }
+  return results;
+}
+
+// OUT/plots/<stat>.png for every stat, and OUT/sweep.png: the overview's panels, four to a row.
+void write_plots(const Ensemble& grid, const SweepScores& scores) {
+  const fs::path root = grid.options.out;
+  bool log_x = true;
+  for (double b : grid.values) log_x = log_x && b > 0;
+  fs::create_directories(root / "plots");
+  for (size_t k = 0; k < scores.stat_names.size(); ++k) {
+    io::LinePlotOptions o;
+    o.title = scores.stat_names[k] + " against beta";
+    o.x_label = log_x ? "beta (log scale)" : "beta";
+    o.y_label = scores.stat_names[k];
+    o.log_x = log_x;
+    io::write_line_plot((root / "plots" / (scores.stat_names[k] + ".png")).string(),
+                        stat_series(grid.values, scores.rows, k, grid.seeds), o);
+  }
+  std::vector<Tensor> panels;
+  const int64_t panel_w = 360, panel_h = 250;
+  for (const std::string& name : overview_values()) {
+    const auto at = std::find(scores.stat_names.begin(), scores.stat_names.end(), name);
+    if (at == scores.stat_names.end()) continue;
+    io::LinePlotOptions o;
+    o.width = panel_w;
+    o.height = panel_h;
+    o.title = name;
+    o.x_label = log_x ? "beta (log scale)" : "beta";
+    o.log_x = log_x;
+    o.legend = io::LegendCorner::none;
+    const size_t column = static_cast<size_t>(at - scores.stat_names.begin());
+    panels.push_back(reshape(io::line_plot(stat_series(grid.values, scores.rows, column, grid.seeds), o),
+                             Shape{1, 3, panel_h, panel_w}));
+  }
+  if (!panels.empty())
+    io::write_image_grid((root / "sweep.png").string(), concat(panels, 0),
+                         {.cols = std::min<int64_t>(4, static_cast<int64_t>(panels.size())), .margin = 4,
+                          .background = 1.0f, .row_labels = {}, .label_scale = 1});
+}
+
+// The table of mean ± std, a row per stat and a column per β, in Markdown.
+void print_table(const Ensemble& grid, const SweepScores& scores, const json::Value& results) {
+  std::printf("\nmean ± std over %lld seeds (n − 1 in the std); %zu of %zu members scored\n\n",
+              static_cast<long long>(grid.seeds), scores.rows.size(), grid.members.size());
+  std::string header = "| value |", rule = "|---|";
+  for (size_t b = 0; b < grid.values.size(); ++b) {
+    const json::Value& beta_norm = results[b].at("beta_norm");
+    char text[96];
+    if (beta_norm.is_null()) std::snprintf(text, sizeof text, " β = %s |", shortest_number(grid.values[b]).c_str());
+    else std::snprintf(text, sizeof text, " β = %s (β_norm %.3g) |", shortest_number(grid.values[b]).c_str(),
+                       beta_norm.as_double());
+    header += text;
+    rule += "---|";
+  }
+  std::printf("%s\n%s\n", header.c_str(), rule.c_str());
+  for (const std::string& name : scores.stat_names) {
+    std::string line = "| " + name + " |";
+    for (size_t b = 0; b < grid.values.size(); ++b) {
+      line += ' ';
+      line += table_cell(results[b].at("values").at(name));
+      line += " |";
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
+
 }  // namespace
 }  // namespace cli
 
@@ -207,22 +372,14 @@ int run_sweep(int argc, char** argv) {
   // Every check before any training.
   ELBO_CHECK(betas.find_first_not_of(" ,") != std::string::npos, "--betas lists no value; give the values of beta "
              "separated by commas, e.g. --betas 1,2,4,6,8,16");
-  std::vector<double> grid_values = parse_values(betas, "--betas");
+  const std::vector<double> grid_values = parse_values(betas, "--betas");
   for (size_t i = 0; i < grid_values.size(); ++i)
     for (size_t j = 0; j < i; ++j)
       ELBO_CHECK(grid_values[i] != grid_values[j], "--betas lists ", shortest_number(grid_values[i]), " twice");
   ELBO_CHECK(options.dataset == "dsprites" || options.dataset == "scenes3d" || options.dataset == "dsprites-file",
              "--dataset ", options.dataset, " has no ground-truth factors; the metrics need dsprites, scenes3d or "
              "dsprites-file");
-  std::vector<std::string> selected;
-  for (size_t start = 0; start <= only.size();) {
-    size_t comma = std::min(only.find(',', start), only.size());
-    std::string item = only.substr(start, comma - start);
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
-    if (!item.empty()) selected.push_back(item);
-    start = comma + 1;
-  }
+  const std::vector<std::string> selected = parse_metric_list(only);
   ELBO_CHECK(only.empty() || !selected.empty(), "--metrics lists no metric");
   const std::vector<std::string>& names = metrics::suite_metric_names();
   for (const std::string& m : selected)
@@ -243,85 +400,12 @@ int run_sweep(int argc, char** argv) {
 
   // 2. Scores.
   apply_threads(options.threads);
-  std::vector<std::string> value_names;
-  std::vector<MemberScores> rows;
-  double train_seconds = 0, metric_seconds = 0;
-  const size_t n = grid.members.size();
-  for (size_t i = 0; i < n; ++i) {
-    const EnsembleMember& m = grid.members[i];
-    const std::string dir = (fs::path(options.out) / m.dir).string();
-    const std::string label = "[" + std::to_string(i + 1) + "/" + std::to_string(n) + "] " + m.dir;
-    if (m.status != "finished") {
-      std::printf("%s: %s, not scored\n", label.c_str(), m.status.c_str());
-      continue;
-    }
-    const json::Value summary = read_json(run_file(dir, kSummaryFile));
-    MemberScores r;
-    r.member = &m;
-    r.steps = summary.at("steps").as_int();
-    r.beta_norm = number_or_nan(summary.find("beta_norm"));
-    r.train_seconds = number_or_nan(summary.find("seconds"));
-    const json::Value* terms = summary.find("terms");
-    r.stats.push_back(terms ? number_or_nan(terms->find("reconstruction")) : kNan);
-    r.stats.push_back(terms ? number_or_nan(terms->find("kl")) : kNan);
-    const json::Value doc = member_scores(dir, label, r.steps, suite, force);
-    r.metric_seconds = number_or_nan(doc.find("total_seconds"));
-    std::vector<std::string> names_here;
-    for (const auto& [name, value] : doc.at("values").members()) {
-      names_here.push_back(name);
-      r.stats.push_back(number_or_nan(&value));
-    }
-    if (value_names.empty()) value_names = names_here;
-    ELBO_CHECK(names_here == value_names, dir, "/", kScoresFile, " holds other values than the first member's");
-    train_seconds += std::isfinite(r.train_seconds) ? r.train_seconds : 0;
-    metric_seconds += std::isfinite(r.metric_seconds) ? r.metric_seconds : 0;
-    rows.push_back(std::move(r));
-  }
-  ELBO_CHECK(!rows.empty(), "no member of ", options.out, " finished training; nothing to score");
+  const SweepScores scores = score_members(grid, suite, force);
+  ELBO_CHECK(!scores.rows.empty(), "no member of ", options.out, " finished training; nothing to score");
 
-  // 3. sweep.csv: one row per scored member.
-  std::vector<std::string> stat_names = {"reconstruction", "kl"};
-  stat_names.insert(stat_names.end(), value_names.begin(), value_names.end());
-  std::vector<std::string> columns = {"beta", "beta_norm", "seed", "dir", "steps", "train_seconds", "metric_seconds"};
-  columns.insert(columns.end(), stat_names.begin(), stat_names.end());
-  std::string csv;
-  for (size_t c = 0; c < columns.size(); ++c) csv += (c ? "," : "") + io::csv_field(columns[c]);
-  csv += "\n";
-  for (const MemberScores& r : rows) {
-    std::vector<io::CsvCell> cells = {r.member->value, r.beta_norm,     r.member->seed,  r.member->dir,
-                                      r.steps,         r.train_seconds, r.metric_seconds};
-    for (double v : r.stats) cells.emplace_back(v);
-    for (size_t c = 0; c < cells.size(); ++c) csv += (c ? "," : "") + cells[c].text;
-    csv += "\n";
-  }
-  const std::string root = options.out;
-  io::write_file_atomic((fs::path(root) / "sweep.csv").string(), csv);
-
-  // sweep.json: per β, the statistics over seeds of the training terms and of every value.
-  json::Value results = json::Value::array();
-  std::vector<std::vector<std::string>> table(stat_names.size());  // cells: statistic × β
-  for (double beta : grid.values) {
-    double beta_norm = kNan;
-    std::vector<std::vector<double>> columns_at_beta(stat_names.size());
-    int64_t members = 0;
-    for (const MemberScores& r : rows) {
-      if (r.member->value != beta) continue;
-      ++members;
-      beta_norm = r.beta_norm;
-      for (size_t k = 0; k < r.stats.size(); ++k) columns_at_beta[k].push_back(r.stats[k]);
-    }
-    json::Value entry = json::Value::object(), stats = json::Value::object();
-    entry.set("beta", beta);
-    entry.set("beta_norm", std::isfinite(beta_norm) ? json::Value(beta_norm) : json::Value());
-    entry.set("members", members);
-    for (size_t k = 0; k < stat_names.size(); ++k) {
-      json::Value s = statistics(columns_at_beta[k]);
-      table[k].push_back(table_cell(s));
-      stats.set(stat_names[k], std::move(s));
-    }
-    entry.set("values", std::move(stats));
-    results.push_back(std::move(entry));
-  }
+  // 3. Outputs.
+  const fs::path root = options.out;
+  io::write_file_atomic((root / "sweep.csv").string(), sweep_csv(scores));
   json::Value doc = json::Value::object(), metric_options = json::Value::object(), seed_list = json::Value::array(),
               beta_list = json::Value::array(), compute = json::Value::object(), metric_list = json::Value::array();
   for (double b : grid.values) beta_list.push_back(b);
@@ -331,72 +415,22 @@ int run_sweep(int argc, char** argv) {
   metric_options.set("num_train", num_train);
   metric_options.set("num_test", num_test);
   metric_options.set("seed", metric_seed);
-  compute.set("train_seconds", train_seconds);
-  compute.set("metric_seconds", metric_seconds);
+  compute.set("train_seconds", scores.train_seconds);
+  compute.set("metric_seconds", scores.metric_seconds);
   compute.set("threads", static_cast<int64_t>(num_threads()));
   doc.set("command", "elbo sweep");
   doc.set("betas", std::move(beta_list));
   doc.set("seeds", std::move(seed_list));
-  doc.set("members_scored", static_cast<int64_t>(rows.size()));
+  doc.set("members_scored", static_cast<int64_t>(scores.rows.size()));
   doc.set("metric_options", std::move(metric_options));
   doc.set("compute", std::move(compute));
-  doc.set("results", std::move(results));
-  io::write_file_atomic((fs::path(root) / "sweep.json").string(), json::dump(doc, 2) + "\n");
+  doc.set("results", results_by_beta(grid, scores));
+  io::write_file_atomic((root / "sweep.json").string(), json::dump(doc, 2) + "\n");
+  write_plots(grid, scores);
 
-  // Plots: each value against β, and the overview.
-  bool log_x = true;
-  for (double b : grid.values) log_x = log_x && b > 0;
-  fs::create_directories(fs::path(root) / "plots");
-  for (size_t k = 0; k < stat_names.size(); ++k) {
-    io::LinePlotOptions o;
-    o.title = stat_names[k] + " against beta";
-    o.x_label = log_x ? "beta (log scale)" : "beta";
-    o.y_label = stat_names[k];
-    o.log_x = log_x;
-    io::write_line_plot((fs::path(root) / "plots" / (stat_names[k] + ".png")).string(),
-                        stat_series(grid.values, rows, k, seeds), o);
-  }
-  std::vector<Tensor> panels;
-  const int64_t panel_w = 360, panel_h = 250;
-  for (const std::string& name : overview_values()) {
-    const auto at = std::find(stat_names.begin(), stat_names.end(), name);
-    if (at == stat_names.end()) continue;
-    io::LinePlotOptions o;
-    o.width = panel_w;
-    o.height = panel_h;
-    o.title = name;
-    o.x_label = log_x ? "beta (log scale)" : "beta";
-    o.log_x = log_x;
-    o.legend = io::LegendCorner::none;
-    const Tensor panel =
-        io::line_plot(stat_series(grid.values, rows, static_cast<size_t>(at - stat_names.begin()), seeds), o);
-    panels.push_back(reshape(panel, Shape{1, 3, panel_h, panel_w}));
-  }
-  if (!panels.empty())
-    io::write_image_grid((fs::path(root) / "sweep.png").string(), concat(panels, 0),
-                         {.cols = std::min<int64_t>(4, static_cast<int64_t>(panels.size())), .margin = 4,
-                          .background = 1.0f, .row_labels = {}, .label_scale = 1});
-
-  // The table: mean ± std over seeds, a column per β (Markdown).
-  std::printf("\nmean ± std over %lld seeds (n − 1 in the std); %zu of %zu members scored\n\n",
-              static_cast<long long>(seeds), rows.size(), n);
-  std::string header = "| value |", rule = "|---|";
-  for (size_t b = 0; b < grid.values.size(); ++b) {
-    const json::Value& entry = doc.at("results")[b];
-    char text[96];
-    if (entry.at("beta_norm").is_null()) std::snprintf(text, sizeof text, " β = %s |", shortest_number(grid.values[b]).c_str());
-    else std::snprintf(text, sizeof text, " β = %s (β_norm %.3g) |", shortest_number(grid.values[b]).c_str(),
-                       entry.at("beta_norm").as_double());
-    header += text;
-    rule += "---|";
-  }
-  std::printf("%s\n%s\n", header.c_str(), rule.c_str());
-  for (size_t k = 0; k < stat_names.size(); ++k) {
-    std::string line = "| " + stat_names[k] + " |";
-    for (const std::string& cell : table[k]) line += " " + cell + " |";
-    std::printf("%s\n", line.c_str());
-  }
-  std::printf("\ncompute: training %.1f s, metrics %.1f s (as recorded by the members)\n", train_seconds, metric_seconds);
-  std::printf("wrote %s/{sweep.csv, sweep.json, sweep.png, plots/*.png}\n", root.c_str());
+  print_table(grid, scores, doc.at("results"));
+  std::printf("\ncompute: training %.1f s, metrics %.1f s (as recorded by the members)\n", scores.train_seconds,
+              scores.metric_seconds);
+  std::printf("wrote %s/{sweep.csv, sweep.json, sweep.png, plots/*.png}\n", root.string().c_str());
   return train_code;
 }
