@@ -1,5 +1,6 @@
-// elbo sweep: the β sweep of Higgins et al. 2017 (their figure 6 / section 4: the disentanglement
-// score against β, which they found to be an inverted U) with every metric of the suite.
+// elbo sweep: the β sweep of Higgins et al. 2017 (for a given number of latents, their
+// disentanglement score against β is an inverted U: too little pressure leaves the latents
+// entangled, too much leaves fewer latents than factors) with every metric of the suite.
 //
 //   1. trains one run per (β, seed) into OUT/beta<β>-seed<s>/ exactly as `elbo ensemble` does
 //      (ensemble.hpp: resumable, OUT/ensemble.json);
