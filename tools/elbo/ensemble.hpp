@@ -9,8 +9,8 @@
 // Ctrl-C stops the member in training (saving its checkpoint) and the grid. `elbo ensemble` trains a
 // grid; `elbo sweep` trains one and scores its members.
 //
-//   Ensemble grid = open_ensemble(options, "beta", {1, 2, 4}, 3, false, "elbo ensemble");
-//   int code = train_ensemble(grid, control, "elbo ensemble");   // 0, 130 (interrupted) or 1 (failed)
+//   Ensemble grid = open_ensemble(options, "beta", {1, 2, 4}, 3, false, "ensemble");
+//   int code = train_ensemble(grid, control, "ensemble");   // 0, 130 (interrupted) or 1 (failed)
 #pragma once
 #include <cstdint>
 #include <string>
@@ -49,7 +49,7 @@ RunOptions member_options(const Ensemble& grid, const EnsembleMember& member);
 // Lays out the grid in options.out: checks every member's options (an error names the member) and
 // that the root is empty or holds an ensemble.json (or force), reads what each member directory
 // holds (finished: a run finished at options.steps, unless force; interrupted: any other run) and
-// writes the index. `command` names the caller in messages.
+// writes the index. `command` ("ensemble", "sweep") names the caller in messages.
 Ensemble open_ensemble(const RunOptions& options, const std::string& sweep, const std::vector<double>& values,
                        int64_t seeds, bool force, const std::string& command);
 // Rewrites ROOT/ensemble.json from the members' states (atomically).
