@@ -1,13 +1,10 @@
 // elbo ensemble: one training run per (hyper-parameter value, seed), one after the other, each in
-// its own run directory (ENSEMBLE/beta4-seed2/), with an index ENSEMBLE/ensemble.json:
-//
-//   {"sweep": "beta", "values": [1, 2, 4], "seeds": [0, 1],
-//    "members": [{"dir": "beta1-seed0", "seed": 0, "beta": 1, "status": "finished"}, ...]}
-//
-// status: pending, finished, interrupted (resumable) or failed (with "error"). Running the same
-// command again skips finished members, resumes interrupted ones from their checkpoints and starts
-// the rest; Ctrl-C stops the member in training (saving its checkpoint) and the ensemble.
+// its own run directory (ENSEMBLE/beta4-seed2/), with an index ENSEMBLE/ensemble.json
+// (ensemble.hpp has its layout and the functions `elbo sweep` shares).
+#include "ensemble.hpp"
+
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -16,10 +13,8 @@
 #include "elbo/error.hpp"
 #include "elbo/io/atomic_file.hpp"
 #include "elbo/io/json.hpp"
-#include "train.hpp"
 
 namespace cli {
-namespace {
 
 using namespace elbo;
 namespace fs = std::filesystem;
@@ -40,7 +35,15 @@ std::vector<double> parse_values(const std::string& text, const char* flag) {
   return values;
 }
 
-// The run option a sweep sets, by its flag name without dashes.
+std::string shortest_number(double v) {
+  char text[64];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, v);
+    if (std::strtod(text, nullptr) == v) break;
+  }
+  return text;
+}
+
 void set_swept(RunOptions& o, const std::string& name, double value) {
   if (name == "beta") o.beta = value;
   else if (name == "gamma") o.gamma = value;
@@ -56,27 +59,123 @@ void set_swept(RunOptions& o, const std::string& name, double value) {
   }
 }
 
-std::string shortest(double v) {
-  char text[64];
-  for (int digits = 1; digits <= 17; ++digits) {
-    std::snprintf(text, sizeof text, "%.*g", digits, v);
-    if (std::strtod(text, nullptr) == v) break;
-  }
-  return text;
+RunOptions member_options(const Ensemble& grid, const EnsembleMember& member) {
+  RunOptions o = grid.options;
+  set_swept(o, grid.sweep, member.value);
+  o.seed = member.seed;
+  o.out = (fs::path(grid.options.out) / member.dir).string();
+  return o;
 }
 
+namespace {
+
+// An integral value as a JSON integer (1, not 1.0), as the member directories name it.
 json::Value number(double v) {
   if (v == static_cast<double>(static_cast<int64_t>(v))) return json::Value(static_cast<int64_t>(v));
   return json::Value(v);
 }
 
 }  // namespace
+
+void write_ensemble_index(const Ensemble& grid) {
+  json::Value index = json::Value::object(), vs = json::Value::array(), ss = json::Value::array(),
+              ms = json::Value::array();
+  for (double v : grid.values) vs.push_back(number(v));
+  for (int64_t k = 0; k < grid.seeds; ++k) ss.push_back(grid.options.seed + k);
+  for (const EnsembleMember& m : grid.members) {
+    json::Value e = json::Value::object();
+    e.set("dir", m.dir);
+    e.set("seed", m.seed);
+    e.set(grid.sweep, number(m.value));
+    e.set("status", m.status);
+    if (!m.error.empty()) e.set("error", m.error);
+    ms.push_back(e);
+  }
+  index.set("sweep", grid.sweep);
+  index.set("values", vs);
+  index.set("seeds", ss);
+  index.set("members", ms);
+  io::write_file_atomic((fs::path(grid.options.out) / "ensemble.json").string(), json::dump(index, 2) + "\n");
+}
+
+Ensemble open_ensemble(const RunOptions& options, const std::string& sweep, const std::vector<double>& values,
+                       int64_t seeds, bool force, const std::string& command) {
+  ELBO_CHECK(!values.empty(), command, ": no values to sweep");
+  ELBO_CHECK(seeds >= 1, "--seeds must be at least 1, got ", seeds);
+  ELBO_CHECK(options.seed >= 0, "--seed must be at least 0, got ", options.seed);
+  Ensemble grid;
+  grid.options = options;
+  grid.sweep = sweep;
+  grid.values = values;
+  grid.seeds = seeds;
+  for (double v : values)
+    for (int64_t k = 0; k < seeds; ++k)
+      grid.members.push_back({sweep + shortest_number(v) + "-seed" + std::to_string(options.seed + k), options.seed + k,
+                              v, "pending", ""});
+  // Check every member's options before training any.
+  for (const EnsembleMember& m : grid.members) {
+    RunOptions o = member_options(grid, m);
+    try {
+      resolve_run_options(o);
+    } catch (const Error& e) {
+      detail::fail("member ", m.dir, ": ", e.what());
+    }
+  }
+  const std::string& root = options.out;
+  std::error_code ec;
+  const bool foreign = fs::is_directory(root, ec) && !fs::is_empty(root, ec) &&
+                       !fs::is_regular_file(fs::path(root) / "ensemble.json");
+  ELBO_CHECK(!foreign || force, "--out ", root, " is not empty and holds no ensemble.json; pass --force to write into it "
+             "anyway, or choose another --out");
+  fs::create_directories(root);
+  for (EnsembleMember& m : grid.members) {
+    RunStatus s = run_status((fs::path(root) / m.dir).string());
+    if (s.is_run && s.finished && s.steps_done == options.steps && !force) m.status = "finished";
+    else if (s.is_run) m.status = "interrupted";
+  }
+  write_ensemble_index(grid);
+  return grid;
+}
+
+int train_ensemble(Ensemble& grid, const TrainControl& control, const std::string& command) {
+  int failed = 0;
+  const size_t n = grid.members.size();
+  for (size_t i = 0; i < n; ++i) {
+    EnsembleMember& m = grid.members[i];
+    std::printf("[%zu/%zu] %s: ", i + 1, n, m.dir.c_str());
+    if (m.status == "finished") {
+      std::printf("finished, skipped\n");
+      continue;
+    }
+    std::printf("%s\n", m.status == "interrupted" ? "resuming" : "training");
+    std::fflush(stdout);
+    TrainControl member_control = control;
+    member_control.resume = m.status == "interrupted" && !control.force;
+    try {
+      int code = train_run(member_options(grid, m), member_control);
+      m.status = code == 0 ? "finished" : "interrupted";
+      m.error.clear();
+      write_ensemble_index(grid);
+      if (code != 0) {
+        std::printf("%s interrupted; run the same command again to continue\n", command.c_str());
+        return code;
+      }
+    } catch (const Error& e) {
+      m.status = "failed";
+      m.error = e.what();
+      write_ensemble_index(grid);
+      std::fflush(stdout);
+      std::fprintf(stderr, "elbo %s: member %s failed: %s\n", command.c_str(), m.dir.c_str(), e.what());
+      ++failed;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
 }  // namespace cli
 
 int run_ensemble(int argc, char** argv) {
   using namespace cli;
-  using namespace elbo;
-  namespace fs = std::filesystem;
   RunOptions options;
   options.out = "runs/ensemble";
   std::string betas, sweep = "beta", values;
@@ -102,102 +201,17 @@ int run_ensemble(int argc, char** argv) {
     values = betas;
   }
   ELBO_CHECK(!values.empty(), "no values to sweep: pass --betas LIST or --sweep NAME --values LIST");
-  std::vector<double> grid = parse_values(values, betas.empty() ? "--values" : "--betas");
-  ELBO_CHECK(seeds >= 1, "--seeds must be at least 1, got ", seeds);
-  ELBO_CHECK(options.seed >= 0, "--seed must be at least 0, got ", options.seed);
+  const std::vector<double> grid_values = parse_values(values, betas.empty() ? "--values" : "--betas");
 
-  const std::string root = options.out;
-  const std::string index_path = (fs::path(root) / "ensemble.json").string();
-  std::error_code ec;
-  bool foreign = fs::is_directory(root, ec) && !fs::is_empty(root, ec) && !fs::is_regular_file(index_path);
-  ELBO_CHECK(!foreign || force, "--out ", root, " is not empty and holds no ensemble.json; pass --force to write into it "
-             "anyway, or choose another --out");
-  fs::create_directories(root);
-
-  struct Member {
-    std::string dir;
-    int64_t seed;
-    double value;
-    std::string status = "pending", error;
-  };
-  std::vector<Member> members;
-  for (double v : grid)
-    for (int64_t k = 0; k < seeds; ++k)
-      members.push_back({sweep + shortest(v) + "-seed" + std::to_string(options.seed + k), options.seed + k, v, "pending", ""});
-  // Check every member's options before training any.
-  for (const Member& m : members) {
-    RunOptions o = options;
-    set_swept(o, sweep, m.value);
-    o.seed = m.seed;
-    try {
-      resolve_run_options(o);
-    } catch (const Error& e) {
-      detail::fail("member ", m.dir, ": ", e.what());
-    }
-  }
-  auto write_index = [&] {
-    json::Value index = json::Value::object(), vs = json::Value::array(), ss = json::Value::array(),
-                ms = json::Value::array();
-    for (double v : grid) vs.push_back(number(v));
-    for (int64_t k = 0; k < seeds; ++k) ss.push_back(options.seed + k);
-    for (const Member& m : members) {
-      json::Value e = json::Value::object();
-      e.set("dir", m.dir);
-      e.set("seed", m.seed);
-      e.set(sweep, number(m.value));
-      e.set("status", m.status);
-      if (!m.error.empty()) e.set("error", m.error);
-      ms.push_back(e);
-    }
-    index.set("sweep", sweep);
-    index.set("values", vs);
-    index.set("seeds", ss);
-    index.set("members", ms);
-    io::write_file_atomic(index_path, json::dump(index, 2) + "\n");
-  };
-  for (Member& m : members) {
-    RunStatus s = run_status((fs::path(root) / m.dir).string());
-    if (s.is_run && s.finished && s.steps_done == options.steps && !force) m.status = "finished";
-    else if (s.is_run) m.status = "interrupted";
-  }
-  write_index();
-
+  Ensemble grid = open_ensemble(options, sweep, grid_values, seeds, force, "ensemble");
+  TrainControl control;
+  control.force = force;
+  control.stop_after = stop_after;
+  const int code = train_ensemble(grid, control, "ensemble");
+  if (code == 130) return code;
   int failed = 0;
-  for (size_t i = 0; i < members.size(); ++i) {
-    Member& m = members[i];
-    std::printf("[%zu/%zu] %s: ", i + 1, members.size(), m.dir.c_str());
-    if (m.status == "finished") {
-      std::printf("finished, skipped\n");
-      continue;
-    }
-    std::printf("%s\n", m.status == "interrupted" ? "resuming" : "training");
-    std::fflush(stdout);
-    RunOptions o = options;
-    set_swept(o, sweep, m.value);
-    o.seed = m.seed;
-    o.out = (fs::path(root) / m.dir).string();
-    TrainControl control;
-    control.resume = m.status == "interrupted" && !force;
-    control.force = force;
-    control.stop_after = stop_after;
-    try {
-      int code = train_run(o, control);
-      m.status = code == 0 ? "finished" : "interrupted";
-      m.error.clear();
-      write_index();
-      if (code != 0) {
-        std::printf("ensemble interrupted; run the same command again to continue\n");
-        return code;
-      }
-    } catch (const Error& e) {
-      m.status = "failed";
-      m.error = e.what();
-      write_index();
-      std::fflush(stdout);
-      std::fprintf(stderr, "elbo ensemble: member %s failed: %s\n", m.dir.c_str(), e.what());
-      ++failed;
-    }
-  }
-  std::printf("ensemble: %zu members, %d failed; index %s\n", members.size(), failed, index_path.c_str());
-  return failed ? 1 : 0;
+  for (const EnsembleMember& m : grid.members) failed += m.status == "failed";
+  std::printf("ensemble: %zu members, %d failed; index %s\n", grid.members.size(), failed,
+              (std::filesystem::path(options.out) / "ensemble.json").string().c_str());
+  return code;
 }

@@ -11,6 +11,7 @@
 
 int run_train(int argc, char** argv);        // train.cpp
 int run_ensemble(int argc, char** argv);     // ensemble.cpp
+int run_sweep(int argc, char** argv);        // sweep.cpp
 int run_encode(int argc, char** argv);       // encode.cpp
 int run_traverse(int argc, char** argv);     // traverse.cpp
 int run_reconstruct(int argc, char** argv);  // reconstruct.cpp
@@ -31,6 +32,7 @@ struct Command {
 const Command kCommands[] = {
     {"train", run_train, "train a VAE (β-VAE, FactorVAE, β-TCVAE, ...) and write a run directory"},
     {"ensemble", run_ensemble, "train one run per seed and hyper-parameter value (e.g. --betas 1,2,4 --seeds 5)"},
+    {"sweep", run_sweep, "the beta sweep of Higgins et al.: train, score every metric, plot each against beta"},
     {"encode", run_encode, "posterior means and log-variances of a run's data, as .npy"},
     {"traverse", run_traverse, "the latent-traversal picture: one row per latent, ordered by KL"},
     {"reconstruct", run_reconstruct, "images above their reconstructions"},

@@ -3,6 +3,7 @@
 // the inputs, checks them, and prints and writes the results.
 #include "metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -63,6 +64,66 @@ metrics::SuiteResult score_representation(const data::GroundTruthDataset& datase
   metrics::SuiteResult result = metrics::run_metrics_suite(dataset, rep, options);
   report(result, std::move(input), options.seed, out_json);
   return result;
+}
+
+metrics::SuiteOptions suite_options(const std::vector<std::string>& selected, int64_t num_train, int64_t num_test,
+                                    uint64_t seed) {
+  metrics::SuiteOptions options;
+  options.seed = seed;
+  if (!selected.empty()) options.metrics = selected;
+  options.beta_vae.num_train = options.factor_vae.num_train = num_train;
+  options.factor_vae.num_variance_estimate = options.mig.num_train = options.sap.num_train = num_train;
+  options.dci.num_train = options.modularity_explicitness.num_train = num_train;
+  options.irs.num_train = options.unsupervised.num_train = num_train;
+  options.beta_vae.num_eval = options.factor_vae.num_eval = num_test;
+  options.sap.num_test = options.dci.num_test = options.modularity_explicitness.num_test = num_test;
+  return options;
+}
+
+json::Value score_run(const std::string& dir, const metrics::SuiteOptions& options, const std::string& out_json) {
+  const std::vector<std::string>& names = metrics::suite_metric_names();
+  for (const std::string& m : options.metrics)
+    ELBO_CHECK(std::find(names.begin(), names.end(), m) != names.end(), "--metrics: unknown metric '", m,
+               "'; the metrics are beta_vae, factor_vae, mig, sap, dci, modularity_explicitness, irs, unsupervised");
+  LoadedRun run = load_run(dir);
+  const auto* dataset = dynamic_cast<const data::GroundTruthDataset*>(run.dataset.get());
+  ELBO_CHECK(dataset, "--run ", dir, ": its dataset ", run.dataset->name(),
+             " has no ground-truth factors; the metrics need dsprites, scenes3d or dsprites-file");
+  models::Vae& vae = run.model->vae;
+  const Device device = run.model->config.device;
+  const metrics::Representation rep = [&vae, device](const Tensor& images) {
+    NoGradGuard no_grad;
+    return vae.encode(images.to(device)).mu.to(Device::cpu).to(DType::f64).contiguous();
+  };
+  const int64_t num_train = options.beta_vae.num_train, num_test = options.beta_vae.num_eval;
+  std::printf("elbo metrics: run %s at step %lld on %s, representation: posterior mean of %lld latents\n",
+              dir.c_str(), static_cast<long long>(run.step), dataset->name().c_str(),
+              static_cast<long long>(vae.latents));
+  std::fflush(stdout);
+  // One metric at a time, in suite order, so that each can be reported as it ends.
+  std::vector<std::string> order;
+  for (const std::string& m : names)
+    if (std::find(options.metrics.begin(), options.metrics.end(), m) != options.metrics.end()) order.push_back(m);
+  metrics::SuiteResult result;
+  for (size_t i = 0; i < order.size(); ++i) {
+    metrics::SuiteOptions one = options;
+    one.metrics = {order[i]};
+    const metrics::SuiteResult part = metrics::run_metrics_suite(*dataset, rep, one);
+    result.values.insert(result.values.end(), part.values.begin(), part.values.end());
+    result.timings.insert(result.timings.end(), part.timings.begin(), part.timings.end());
+    std::printf("  metric %zu/%zu %-24s %.1f s\n", i + 1, order.size(), order[i].c_str(), part.timings.at(0).seconds);
+    std::fflush(stdout);
+  }
+  json::Value input = json::Value::object();
+  input.set("mode", "run");
+  input.set("run", dir);
+  input.set("step", run.step);
+  input.set("representation", "mean");
+  input.set("num_train", num_train);
+  input.set("num_test", num_test);
+  json::Value doc = metrics_json(result, input, options.seed);
+  report(result, std::move(input), options.seed, out_json);
+  return doc;
 }
 
 }  // namespace cli
@@ -162,49 +223,10 @@ int metrics_from_files(const std::string& codes_path, const std::string& factors
   return 0;
 }
 
-// The suite's options: the selected metrics (all when empty), and the same training and test sizes
-// for every metric.
-metrics::SuiteOptions suite_options(const std::vector<std::string>& selected, int64_t num_train, int64_t num_test,
-                                    uint64_t seed) {
-  metrics::SuiteOptions options;
-  options.seed = seed;
-  if (!selected.empty()) options.metrics = selected;
-  options.beta_vae.num_train = options.factor_vae.num_train = num_train;
-  options.factor_vae.num_variance_estimate = options.mig.num_train = options.sap.num_train = num_train;
-  options.dci.num_train = options.modularity_explicitness.num_train = num_train;
-  options.irs.num_train = options.unsupervised.num_train = num_train;
-  options.beta_vae.num_eval = options.factor_vae.num_eval = num_test;
-  options.sap.num_test = options.dci.num_test = options.modularity_explicitness.num_test = num_test;
-  return options;
-}
-
-// The suite on a trained run: the representation is the encoder's posterior mean μ(x), computed
-// without history in batches (disentanglement_lib's "mean" representation).
+// --run mode.
 int metrics_of_run(const std::string& dir, const std::vector<std::string>& selected, int64_t num_train,
                    int64_t num_test, uint64_t seed, const std::string& out) {
-  cli::LoadedRun run = cli::load_run(dir);
-  const auto* dataset = dynamic_cast<const data::GroundTruthDataset*>(run.dataset.get());
-  ELBO_CHECK(dataset, "--run ", dir, ": its dataset ", run.dataset->name(),
-             " has no ground-truth factors; the metrics need dsprites, scenes3d or dsprites-file");
-  models::Vae& vae = run.model->vae;
-  const Device device = run.model->config.device;
-  const metrics::Representation rep = [&vae, device](const Tensor& images) {
-    NoGradGuard no_grad;
-    return vae.encode(images.to(device)).mu.to(Device::cpu).to(DType::f64).contiguous();
-  };
-  const metrics::SuiteOptions options = suite_options(selected, num_train, num_test, seed);
-  std::printf("elbo metrics: run %s at step %lld on %s, representation: posterior mean of %lld latents\n",
-              dir.c_str(), static_cast<long long>(run.step), dataset->name().c_str(),
-              static_cast<long long>(vae.latents));
-  std::fflush(stdout);
-  json::Value input = json::Value::object();
-  input.set("mode", "run");
-  input.set("run", dir);
-  input.set("step", run.step);
-  input.set("representation", "mean");
-  input.set("num_train", num_train);
-  input.set("num_test", num_test);
-  cli::score_representation(*dataset, rep, options, std::move(input), out);
+  cli::score_run(dir, cli::suite_options(selected, num_train, num_test, seed), out);
   return 0;
 }
 
@@ -272,7 +294,7 @@ int run_metrics(int argc, char** argv) {
   const metrics::Representation rep = metrics::factor_representation(
       dataset, representation == "identity-factors" ? metrics::identity_mixing(K)
                                                     : metrics::random_rotation_mixing(K, static_cast<uint64_t>(seed)));
-  const metrics::SuiteOptions options = suite_options(selected, num_train, num_test, static_cast<uint64_t>(seed));
+  const metrics::SuiteOptions options = cli::suite_options(selected, num_train, num_test, static_cast<uint64_t>(seed));
 
   std::string factor_names;
   json::Value names = json::Value::array();

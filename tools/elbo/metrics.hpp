@@ -8,7 +8,9 @@
 // Every mode that has a representation of a ground-truth dataset ends in score_representation,
 // so a mode that loads a trained model only has to build its metrics::Representation.
 #pragma once
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "elbo/data/dataset.hpp"
 #include "elbo/io/json.hpp"
@@ -26,6 +28,19 @@ elbo::metrics::SuiteResult score_representation(const elbo::data::GroundTruthDat
                                                 const elbo::metrics::Representation& rep,
                                                 const elbo::metrics::SuiteOptions& options, elbo::json::Value input,
                                                 const std::string& out_json);
+
+// The suite's options: the selected metrics (all when empty), and the same training and test sizes
+// for every metric (the --num-train and --num-test of `elbo metrics`).
+elbo::metrics::SuiteOptions suite_options(const std::vector<std::string>& selected, int64_t num_train,
+                                          int64_t num_test, uint64_t seed);
+
+// `elbo metrics --run DIR`: the suite on a trained run, whose representation is the encoder's
+// posterior mean μ(x) (disentanglement_lib's "mean" representation). Runs the metrics one at a time
+// in suite order, printing a line per metric as it ends (the values are those of one call of the
+// suite: each metric has its own random stream), then the table; writes `out_json` ("" for none).
+// Returns the JSON document (metrics_json), whose "input" records the run, its step and the sizes.
+elbo::json::Value score_run(const std::string& dir, const elbo::metrics::SuiteOptions& options,
+                            const std::string& out_json);
 
 // The JSON document of a result: {"command", "input", "seed", "threads", "values", "seconds",
 // "total_seconds"}; non-finite values (a singular covariance's total correlation) are null.
