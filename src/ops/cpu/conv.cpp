@@ -4,13 +4,15 @@
 //   backward_input   gx[n,c,h,v] = Σ_{o,p,q} w[o,c,p,q] · gy[n,o,i,j]   over s·i − pad + d·p = h, s·j − pad + d·q = v
 //   backward_weight  gw[o,c,p,q] = Σ_{n,i,j}  gy[n,o,i,j] · x[n,c, s·i − pad + d·p, s·j − pad + d·q]
 //
-// (c runs over the channels of o's group.) Each becomes a sum of "taps": for a vector of
-// consecutive output positions, every term reads one vector of a staged input at a fixed offset,
-// so the sums are the register tiles of conv_tiles.hpp (AVX-512 FMA, weights broadcast).
+// (c runs over the channels of o's group.) forward and backward_input become sums of "taps": for
+// a vector of consecutive output positions, every term reads one vector of a staged input at a
+// fixed offset, so the sums are the tap tiles of conv_tiles.hpp (AVX-512 FMA, weights broadcast).
+// backward_weight sums outer products instead (weight tiles: a vector of output channels of gy
+// times each tap's input value, broadcast); see backward_weight below.
 //
 // Staging. Write a kernel offset as d·p − pad = s·shift(p) + phase(p) with 0 ≤ phase(p) < s.
 // Input row s·i − pad + d·p is then row i + shift(p) of the phase plane x[s·ρ + phase(p)].
-//   forward, backward_weight: for each channel, row phase r and kernel column q, the plane
+//   forward: for each channel, row phase r and kernel column q, the plane
 //       X[r, q][ρ][j] = x[s·ρ + r][s·j − pad + d·q]          (zero outside x)
 //   has one column per output column j, so tap (p, q) of output (i, j) is element
 //   (i + shift(p), j) of plane (phase(p), q): the output position plus a fixed offset.
@@ -34,9 +36,9 @@
 //
 // Parallelism and determinism. forward and backward_input split the batch into blocks of samples,
 // one thread per block, each output written once. backward_weight splits the (channel, tap)
-// columns of gw among the threads; each thread sums its outputs over the whole batch in sample
-// order (lane-wise, the lanes summed once at the end). Every output is a sum in an order fixed by
-// the shapes, so the results are bit-identical for any number of threads.
+// columns of gw among the threads; each thread sums its outputs over the whole batch in the order
+// (sample, row, column). Every output is a sum in an order fixed by the shapes, so the results
+// are bit-identical for any number of threads.
 #include <omp.h>
 
 #include <algorithm>
@@ -120,6 +122,31 @@ void stage_planes(const T* src, int64_t src_stride, int64_t src_rows, int64_t sr
             d[i * cols + l] = b + step_w * l >= 0 && b + step_w * l < src_cols ? row[step_w * l] : T(0);
       }
       for (int64_t i = i1; i < rows; ++i) L::store(d + i * cols, keep, L::zero());
+    }
+  }
+}
+
+// For each of `count` planes k (source src + k·src_stride, destination dst + k·dst_stride), the
+// source plane (rows × cols) with its padding made explicit:
+//     dst[r][u] = src[r − pad_h][u − pad_w]    for r < dst_rows, u < dst_cols, zero outside src.
+// Row by row, so that the source is read in order (it is usually not in the cache yet).
+template <class T>
+void pad_planes(const T* src, int64_t src_stride, int64_t rows, int64_t cols, int64_t pad_h, int64_t pad_w,
+                int64_t dst_rows, int64_t dst_cols, T* dst, int64_t dst_stride, int64_t count) {
+  using L = Lanes<T>;
+  constexpr int64_t W = L::width;
+  for (int64_t k = 0; k < count; ++k) {
+    const T* plane = src + k * src_stride;
+    T* out = dst + k * dst_stride;
+    for (int64_t r = 0; r < dst_rows; ++r, out += dst_cols) {
+      const int64_t h = r - pad_h;
+      if (h < 0 || h >= rows) {
+        std::fill_n(out, dst_cols, T(0));
+        continue;
+      }
+      const T* row = plane + h * cols - pad_w;  // row[u] is source column u − pad_w
+      for (int64_t u = 0; u < dst_cols; u += W)
+        L::store(out + u, L::first(dst_cols - u), L::load(L::lanes(pad_w - u, cols + pad_w - u), row + u));
     }
   }
 }
@@ -258,11 +285,11 @@ void run_tap_tiles(conv::TapTileArgs<T> a, const TileSpan& span, const T* weight
   }
 }
 
-// The staged planes X[r, q] of the forward pass and the weight gradient (see the top) for a
-// block of `samples` samples, laid out [channel][r, q][sample][row][column]: a plane has rows
-// [row_lo, row_lo + rows) × OW columns, and the planes of one (r, q) for the block's samples are
-// consecutive, so that a tap walks contiguous memory from sample to sample. W zeros follow each
-// such run: the last vector of a plane may read up to W − 1 elements past it.
+// The staged planes X[r, q] of the forward pass (see the top) for a block of `samples` samples,
+// laid out [channel][r, q][sample][row][column]: a plane has rows [row_lo, row_lo + rows) × OW
+// columns, and the planes of one (r, q) for the block's samples are consecutive, so that a tap
+// walks contiguous memory from sample to sample. W elements of slack follow each such run: the
+// last vector of a plane may read up to W − 1 elements past it, into lanes that are never stored.
 struct InputPlanes {
   int64_t row_lo, rows, plane, kind, channel;
   InputPlanes(const ConvGeometry& g, int64_t samples, int64_t W) {
@@ -286,12 +313,6 @@ struct InputPlanes {
       for (int64_t q = 0; q < g.KW; ++q)
         stage_planes(src, g.H * g.W, g.H, g.W, g.stride_h, r, g.stride_w, g.dilation_w * q - g.pad_w, row_lo, rows, g.OW,
                      dst + (r * g.KW + q) * kind, channel, count);
-  }
-  // Zeros the W elements after each run of `count` channels from dst.
-  template <class T>
-  void zero_slack(const ConvGeometry& g, T* dst, int64_t count, int64_t W) const {
-    for (int64_t c = 0; c < count; ++c)
-      for (int64_t k = 0; k < g.stride_h * g.KW; ++k) std::fill_n(dst + c * channel + (k + 1) * kind - W, W, T(0));
   }
 };
 
@@ -534,91 +555,138 @@ void backward_input(const ConvGeometry& g, const T* gy, const T* w, T* gx) {
 
 // ---- backward_weight ----------------------------------------------------------------------------
 
+// gyt[s][i·OW + j][group][o] = gy[s][group·cout + o][i][j] for s < samples: the output gradient
+// with the output channels innermost, each group's padded with zeros to whole vectors (cvec of
+// them). Transposed W × W values at a time.
+template <class T>
+void transpose_output_gradient(const ConvGeometry& g, const T* gy, int64_t samples, int64_t cvec, T* gyt) {
+  using L = Lanes<T>;
+  constexpr int64_t W = L::width;
+  const int64_t cout = g.C_out / g.groups, P = g.OH * g.OW, stride = g.groups * cvec * W;
+  for (int64_t s = 0; s < samples; ++s)
+    for (int64_t grp = 0; grp < g.groups; ++grp)
+      for (int64_t ob = 0; ob < cvec; ++ob) {
+        const int64_t o0 = ob * W, rows = std::min(W, cout - o0);
+        const T* src = gy + (s * g.C_out + grp * cout + o0) * P;
+        T* dst = gyt + s * P * stride + (grp * cvec + ob) * W;
+        for (int64_t pos = 0; pos < P; pos += W) {
+          const typename L::Mask m = L::first(P - pos);
+          typename L::V v[W];
+          for (int64_t r = 0; r < W; ++r) v[r] = r < rows ? L::load(m, src + r * P + pos) : L::zero();
+          L::transpose(v);
+          for (int64_t k = 0; k < W && pos + k < P; ++k) L::store(dst + (pos + k) * stride, L::all, v[k]);
+        }
+      }
+}
+
+// gw[o, c, p, q] = Σ_{n,i,j} gy[n,o,i,j] · x[n, c, s·i − pad + d·p, s·j − pad + d·q], as outer
+// products (conv_tiles.hpp, weight_tile): for each output position in turn, one vector of gy over
+// output channels times each tap's input value, broadcast. The batch is walked in chunks of
+// samples, each staged twice:
+//   gyt   gy with the output channels innermost (transpose_output_gradient);
+//   xp    each input plane with its padding made explicit: xp[r][u] = x[r − pad_h][u − pad_w],
+//         zero outside x, up to the last row and column a tap reads. Tap (p, q) of output (i, j)
+//         is then xp[s·i + d·p][s·j + d·q], inside the plane.
+// The taps of a group form runs of Q consecutive kernel columns (with dilation 1 along the
+// columns, else Q = 1), U runs per tile. Parallelism and determinism: the tiles of runs are split
+// among the threads, each thread staging its own chunks; every weight's gradient is one chain of
+// FMAs over the positions in the order (sample, row, column), carried from chunk to chunk in acc,
+// the same whatever the number of threads. (One running sum per weight, as PyTorch's CPU kernels
+// keep: over N·OH·OW terms its rounding error grows like √(N·OH·OW) units of f32 roundoff.)
+// Against the lane-wise dot products this replaced, the outer products need neither a sum of
+// lanes per weight nor 16 partial sums per weight carried between chunks, and read the input
+// from one padded copy instead of KW shifted ones: the weight gradients of the VAE's layers took
+// 0.35–0.95 of their former time on one core of the Zen 5 machine of docs/BENCHMARKS.md.
 template <class T>
 void backward_weight(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
   using L = Lanes<T>;
   constexpr int64_t W = L::width;
-  constexpr int64_t MO = conv::kMaxDotRows, NT = conv::kMaxDotTaps;
-  const int64_t cin = g.C_in / g.groups, cout = g.C_out / g.groups, KK = g.KH * g.KW;
-  const int64_t out_plane = g.OH * g.OW, vectors = ceil_div(out_plane, W);
-  // The batch is walked in chunks of samples (about kChunkPositions output positions); the
-  // lane-wise sums carry over from chunk to chunk.
-  constexpr int64_t kChunkPositions = 1024;
-  const int64_t chunk = std::clamp<int64_t>(ceil_div(kChunkPositions, out_plane), 1, g.N);
-  const InputPlanes planes(g, chunk, W);
-  const int64_t chs = planes.channel;
-  Scratch<int64_t> tap_offset(KK);
-  for (int64_t p = 0; p < g.KH; ++p)
-    for (int64_t q = 0; q < g.KW; ++q) tap_offset[p * g.KW + q] = planes.tap_offset(g, p, q);
+  const int64_t cin = g.C_in / g.groups, cout = g.C_out / g.groups, KK = g.KH * g.KW, group_taps = cin * KK;
+  const int64_t P = g.OH * g.OW, HW = g.H * g.W;
+  const int64_t cvec = ceil_div(cout, W), gy_stride = g.groups * cvec * W;
+  const int64_t xp_rows = g.stride_h * (g.OH - 1) + g.dilation_h * (g.KH - 1) + 1;
+  const int64_t xp_cols = g.stride_w * (g.OW - 1) + g.dilation_w * (g.KW - 1) + 1, xp_plane = xp_rows * xp_cols;
+  const int Q = g.dilation_w == 1 && g.KW <= conv::kMaxRun ? static_cast<int>(g.KW) : 1;
+  const int64_t row_runs = g.KW / Q, group_runs = cin * g.KH * row_runs;
+  const int U = conv::runs_per_tile(Q);
+  const int64_t run_tiles = ceil_div(group_runs, U), all_run_tiles = g.groups * run_tiles;
+  const int RV = static_cast<int>(std::min<int64_t>(conv::kMaxRowVectors, cvec));
+  const int64_t row_tiles = ceil_div(cvec, RV), tile_size = RV * U * Q * W;
+  // Samples per chunk: gyt about kChunkBytes, which stays in the L2 cache while the tiles pass over it.
+  constexpr int64_t kChunkBytes = 96 << 10;
+  const int64_t chunk = std::clamp<int64_t>(kChunkBytes / (P * gy_stride * int64_t(sizeof(T))), 1, g.N);
 
-  // Work: tiles of NT consecutive (c, p, q) columns of a group × tiles of MO output channels.
-  const int64_t group_taps = cin * KK, tap_tiles = ceil_div(group_taps, NT), row_tiles = ceil_div(cout, MO);
-  const int64_t all_tap_tiles = g.groups * tap_tiles;
-  const int threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), all_tap_tiles));
-  const int64_t xs_size = g.C_in * chs;
-  Scratch<T> xstage(threads * xs_size);
-  Scratch<T> acc(all_tap_tiles * row_tiles * MO * NT * W);
+  const int threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), all_run_tiles));
+  const int64_t gyt_size = chunk * P * gy_stride, xp_size = g.C_in * chunk * xp_plane;
+  Scratch<T> gyt_stage(threads * gyt_size), xp_stage(threads * xp_size);
+  Scratch<T> acc(all_run_tiles * row_tiles * tile_size);
+  // Run k of a group: channel k / (KH·row_runs), kernel row (k / row_runs) mod KH, first column (k mod row_runs)·Q.
+  auto run_channel = [&](int64_t tile, int64_t k) { return tile / run_tiles * cin + k / (g.KH * row_runs); };
 
 #pragma omp parallel num_threads(threads)
   {
     const int64_t tid = omp_get_thread_num(), nth = omp_get_num_threads();
-    // This thread's tap tiles, and the input channels they read.
-    const int64_t lo = all_tap_tiles * tid / nth, hi = all_tap_tiles * (tid + 1) / nth;
-    if (lo < hi) {
-      auto channel_of = [&](int64_t tile, int64_t t) {
-        const int64_t j = std::min((tile % tap_tiles) * NT + t, group_taps - 1);
-        return (tile / tap_tiles) * cin + j / KK;
-      };
-      const int64_t c_lo = channel_of(lo, 0), c_hi = channel_of(hi - 1, NT - 1);
-      T* xs = xstage.get() + tid * xs_size;
-      planes.zero_slack(g, xs + c_lo * chs, c_hi + 1 - c_lo, W);
-
-      for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
-        const int64_t cs = std::min(chunk, g.N - n0);
-        for (int64_t s = 0; s < cs; ++s)
-          planes.stage(g, x + ((n0 + s) * g.C_in + c_lo) * g.H * g.W, xs + c_lo * chs + s * planes.plane, c_hi + 1 - c_lo);
-        // The next chunk's inputs (this thread's channels) and output gradients.
-        const int64_t next = std::clamp<int64_t>(g.N - n0 - cs, 0, chunk), steps = (hi - lo) * row_tiles;
-        Prefetcher next_x(x + ((n0 + cs) * g.C_in + c_lo) * g.H * g.W, (c_hi + 1 - c_lo) * g.H * g.W * int64_t(sizeof(T)),
-                          g.C_in * g.H * g.W * int64_t(sizeof(T)), next, steps);
-        Prefetcher next_gy(gy + (n0 + cs) * g.C_out * out_plane, next * g.C_out * out_plane * int64_t(sizeof(T)), 0, 1, steps);
-        // Σ over this chunk for each of this thread's tiles: tap tiles outer, so that a tap
-        // tile's input planes stay in the L1 cache while the row tiles pass over them.
-        for (int64_t tile = lo; tile < hi; ++tile) {
-          const int64_t grp = tile / tap_tiles, j0 = (tile % tap_tiles) * NT;
-          const int nt = static_cast<int>(std::min(NT, group_taps - j0));
-          conv::DotTileArgs<T> a;
-          for (int t = 0; t < nt; ++t) {
-            const int64_t j = j0 + t;
-            a.x[t] = xs + (grp * cin + j / KK) * chs + tap_offset[j % KK];
-          }
-          a.vectors = vectors;
-          a.samples = cs;
-          a.gy_row_stride = out_plane;
-          a.gy_sample_stride = g.C_out * out_plane;
-          a.x_sample_stride = planes.plane;
-          a.first = n0 == 0;
-          a.last = L::first(out_plane - (vectors - 1) * W);
-          for (int64_t rt = 0; rt < row_tiles; ++rt) {
-            const int mo = static_cast<int>(std::min(MO, cout - rt * MO));
-            a.acc = acc.get() + (tile * row_tiles + rt) * MO * NT * W;
-            a.gy = gy + (n0 * g.C_out + grp * cout + rt * MO) * out_plane;
-            conv::kDotTiles<T>[mo - 1][nt - 1](a);
-            next_x.step();
-            next_gy.step();
-          }
+    const int64_t lo = all_run_tiles * tid / nth, hi = all_run_tiles * (tid + 1) / nth;
+    T* gyt = gyt_stage.get() + tid * gyt_size;
+    T* xp = xp_stage.get() + tid * xp_size;
+    for (int64_t n0 = 0; n0 < g.N && lo < hi; n0 += chunk) {
+      const int64_t cs = std::min(chunk, g.N - n0);
+      transpose_output_gradient(g, gy + n0 * g.C_out * P, cs, cvec, gyt);
+      // Channels before `staged` hold this chunk's planes; each is staged just before the first
+      // tile that reads it.
+      int64_t staged = run_channel(lo, lo % run_tiles * U);
+      for (int64_t tile = lo; tile < hi; ++tile) {
+        const int64_t grp = tile / run_tiles, k0 = tile % run_tiles * U;
+        const int runs = static_cast<int>(std::min<int64_t>(U, group_runs - k0));
+        for (const int64_t needed = run_channel(tile, k0 + runs - 1) + 1; staged < needed; ++staged) {
+          pad_planes(x + (n0 * g.C_in + staged) * HW, g.C_in * HW, g.H, g.W, g.pad_h, g.pad_w, xp_rows, xp_cols,
+                     xp + staged * chunk * xp_plane, xp_plane, cs);
+          // The next channel's planes: requested now, they arrive while the tiles of this one run.
+          if (staged + 1 < g.C_in)
+            for (int64_t s = 0; s < cs; ++s)
+              for (int64_t b = 0; b < HW * int64_t(sizeof(T)); b += 64)
+                __builtin_prefetch(reinterpret_cast<const char*>(x + ((n0 + s) * g.C_in + staged + 1) * HW) + b, 0, 2);
+        }
+        conv::WeightTileArgs<T> a;
+        for (int u = 0; u < runs; ++u) {
+          const int64_t k = k0 + u, p = k / row_runs % g.KH, q0 = k % row_runs * Q;
+          a.x[u] = xp + run_channel(tile, k) * chunk * xp_plane + g.dilation_h * p * xp_cols + g.dilation_w * q0;
+        }
+        a.samples = cs;
+        a.rows = g.OH;
+        a.cols = g.OW;
+        a.gy_position_stride = gy_stride;
+        a.gy_sample_stride = P * gy_stride;
+        a.x_row_stride = g.stride_h * xp_cols;
+        a.x_col_stride = g.stride_w;
+        a.x_sample_stride = xp_plane;
+        a.first = n0 == 0;
+        for (int64_t rt = 0; rt < row_tiles; ++rt) {
+          const int rv = static_cast<int>(std::min<int64_t>(RV, cvec - rt * RV));
+          a.gy = gyt + (grp * cvec + rt * RV) * W;
+          a.acc = acc.get() + (tile * row_tiles + rt) * tile_size;
+          conv::kWeightTiles<T>[rv - 1][Q - 1][runs - 1](a);
         }
       }
-      // gw[o, j] = Σ of the lanes of its accumulator.
-      for (int64_t tile = lo; tile < hi; ++tile) {
-        const int64_t grp = tile / tap_tiles, j0 = (tile % tap_tiles) * NT, nt = std::min(NT, group_taps - j0);
-        for (int64_t rt = 0; rt < row_tiles; ++rt) {
-          const int64_t mo = std::min(MO, cout - rt * MO);
-          const T* a = acc.get() + (tile * row_tiles + rt) * MO * NT * W;
-          for (int64_t r = 0; r < mo; ++r)
-            for (int64_t t = 0; t < nt; ++t)
-              gw[(grp * cout + rt * MO + r) * group_taps + j0 + t] = L::sum(L::load(a + (r * nt + t) * W));
-        }
+    }
+    // gw[o, tap] from the accumulators: lane l of row vector r of row tile rt is output channel
+    // (rt·RV + r)·W + l; tap u·Q + t of tile run k0 + u.
+    for (int64_t tile = lo; tile < hi; ++tile) {
+      const int64_t grp = tile / run_tiles, k0 = tile % run_tiles * U;
+      const int64_t runs = std::min<int64_t>(U, group_runs - k0);
+      for (int64_t rt = 0; rt < row_tiles; ++rt) {
+        const int64_t rv = std::min<int64_t>(RV, cvec - rt * RV);
+        const T* sums = acc.get() + (tile * row_tiles + rt) * tile_size;
+        for (int64_t r = 0; r < rv; ++r)
+          for (int64_t l = 0; l < W; ++l) {
+            const int64_t o = (rt * RV + r) * W + l;
+            if (o >= cout) break;
+            for (int64_t u = 0; u < runs; ++u)
+              for (int64_t t = 0; t < Q; ++t) {
+                const int64_t k = k0 + u, c = k / (g.KH * row_runs), p = k / row_runs % g.KH, q = k % row_runs * Q + t;
+                gw[(grp * cout + o) * group_taps + (c * g.KH + p) * g.KW + q] = sums[((r * runs + u) * Q + t) * W + l];
+              }
+          }
       }
     }
   }
