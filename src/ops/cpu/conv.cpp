@@ -612,9 +612,11 @@ void backward_weight(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
   const int64_t run_tiles = ceil_div(group_runs, U), all_run_tiles = g.groups * run_tiles;
   const int RV = static_cast<int>(std::min<int64_t>(conv::kMaxRowVectors, cvec));
   const int64_t row_tiles = ceil_div(cvec, RV), tile_size = RV * U * Q * W;
-  // Samples per chunk: gyt about kChunkBytes, which stays in the L2 cache while the tiles pass over it.
-  constexpr int64_t kChunkBytes = 96 << 10;
-  const int64_t chunk = std::clamp<int64_t>(kChunkBytes / (P * gy_stride * int64_t(sizeof(T))), 1, g.N);
+  // Samples per chunk: its gyt (about 96 KiB) and its padded input (at most about 512 KiB) stay in
+  // the L2 cache while the tiles pass over them.
+  const int64_t chunk = std::clamp<int64_t>(std::min((96 << 10) / (P * gy_stride * int64_t(sizeof(T))),
+                                                     (512 << 10) / (g.C_in * xp_plane * int64_t(sizeof(T)))),
+                                            1, g.N);
 
   const int threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), all_run_tiles));
   const int64_t gyt_size = chunk * P * gy_stride, xp_size = g.C_in * chunk * xp_plane;
@@ -629,24 +631,25 @@ void backward_weight(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
     const int64_t lo = all_run_tiles * tid / nth, hi = all_run_tiles * (tid + 1) / nth;
     T* gyt = gyt_stage.get() + tid * gyt_size;
     T* xp = xp_stage.get() + tid * xp_size;
+    // The input channels this thread's tiles read.
+    const int64_t c_lo = lo < hi ? run_channel(lo, lo % run_tiles * U) : 0;
+    const int64_t c_hi = lo < hi ? run_channel(hi - 1, std::min<int64_t>(group_runs, (hi - 1) % run_tiles * U + U) - 1) + 1 : 0;
+    const int64_t steps = (hi - lo) * row_tiles;
     for (int64_t n0 = 0; n0 < g.N && lo < hi; n0 += chunk) {
       const int64_t cs = std::min(chunk, g.N - n0);
       transpose_output_gradient(g, gy + n0 * g.C_out * P, cs, cvec, gyt);
-      // Channels before `staged` hold this chunk's planes; each is staged just before the first
-      // tile that reads it.
-      int64_t staged = run_channel(lo, lo % run_tiles * U);
+      // The chunk's input planes, sample by sample: the channels of a sample are contiguous.
+      for (int64_t s = 0; s < cs; ++s)
+        pad_planes(x + ((n0 + s) * g.C_in + c_lo) * HW, HW, g.H, g.W, g.pad_h, g.pad_w, xp_rows, xp_cols,
+                   xp + (c_lo * chunk + s) * xp_plane, chunk * xp_plane, c_hi - c_lo);
+      // The next chunk's inputs and output gradients, requested a share at a time between tiles.
+      const int64_t next = std::clamp<int64_t>(g.N - n0 - cs, 0, chunk);
+      Prefetcher next_x(x + ((n0 + cs) * g.C_in + c_lo) * HW, (c_hi - c_lo) * HW * int64_t(sizeof(T)),
+                        g.C_in * HW * int64_t(sizeof(T)), next, steps);
+      Prefetcher next_gy(gy + (n0 + cs) * g.C_out * P, next * g.C_out * P * int64_t(sizeof(T)), 0, 1, steps);
       for (int64_t tile = lo; tile < hi; ++tile) {
         const int64_t grp = tile / run_tiles, k0 = tile % run_tiles * U;
         const int runs = static_cast<int>(std::min<int64_t>(U, group_runs - k0));
-        for (const int64_t needed = run_channel(tile, k0 + runs - 1) + 1; staged < needed; ++staged) {
-          pad_planes(x + (n0 * g.C_in + staged) * HW, g.C_in * HW, g.H, g.W, g.pad_h, g.pad_w, xp_rows, xp_cols,
-                     xp + staged * chunk * xp_plane, xp_plane, cs);
-          // The next channel's planes: requested now, they arrive while the tiles of this one run.
-          if (staged + 1 < g.C_in)
-            for (int64_t s = 0; s < cs; ++s)
-              for (int64_t b = 0; b < HW * int64_t(sizeof(T)); b += 64)
-                __builtin_prefetch(reinterpret_cast<const char*>(x + ((n0 + s) * g.C_in + staged + 1) * HW) + b, 0, 2);
-        }
         conv::WeightTileArgs<T> a;
         for (int u = 0; u < runs; ++u) {
           const int64_t k = k0 + u, p = k / row_runs % g.KH, q0 = k % row_runs * Q;
@@ -666,6 +669,8 @@ void backward_weight(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
           a.gy = gyt + (grp * cvec + rt * RV) * W;
           a.acc = acc.get() + (tile * row_tiles + rt) * tile_size;
           conv::kWeightTiles<T>[rv - 1][Q - 1][runs - 1](a);
+          next_x.step();
+          next_gy.step();
         }
       }
     }
