@@ -46,6 +46,7 @@
 
 #include "ops/cpu/conv_tiles.hpp"
 #include "ops/cpu/cpu_kernels.hpp"
+#include "ops/cpu/parallel.hpp"
 
 namespace elbo::cpu {
 
@@ -337,27 +338,29 @@ void forward(const ConvGeometry& g, const T* x, const T* w, T* y) {
   const int64_t stage_size = g.C_in * chs;
   Scratch<T> stage(threads * stage_size);
 
-#pragma omp parallel for schedule(static) num_threads(static_cast<int>(std::min<int64_t>(threads, blocks)))
-  for (int64_t blk = 0; blk < blocks; ++blk) {
-    const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
-    T* xs = stage.get() + omp_get_thread_num() * stage_size;
-    for (int64_t b = 0; b < nb; ++b) planes.stage(g, x + (n0 + b) * g.C_in * g.H * g.W, xs + b * planes.plane, g.C_in);
-    const int64_t next = std::clamp<int64_t>(g.N - n0 - nb, 0, B);  // samples in the next block
-    Prefetcher prefetch(x + (n0 + nb) * g.C_in * g.H * g.W, next * g.C_in * g.H * g.W * int64_t(sizeof(T)), 0, 1,
-                        g.groups * tap_tile_count(TileSpan{out_plane, vectors, nb, cout}, cin, KK));
-    for (int64_t grp = 0; grp < g.groups; ++grp) {
-      conv::TapTileArgs<T> a;
-      a.tap_offset = tap_offset.get();
-      a.channels = cin;
-      a.taps = KK;
-      a.channel_stride = chs;
-      a.out_row_stride = out_plane;
-      run_tap_tiles<T>(
-          a, TileSpan{out_plane, vectors, nb, cout}, packed.get() + grp * cout * K, K,
-          [&](int64_t b, int64_t k) { return xs + grp * cin * chs + b * planes.plane + k * W; },
-          [&](int64_t b, int64_t k) { return y + ((n0 + b) * g.C_out + grp * cout) * out_plane + k * W; }, prefetch);
+  parallel_for(blocks, true, [&](int64_t first, int64_t last, int tid) {
+    for (int64_t blk = first; blk < last; ++blk) {
+      const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
+      T* xs = stage.get() + tid * stage_size;
+      for (int64_t b = 0; b < nb; ++b)
+        planes.stage(g, x + (n0 + b) * g.C_in * g.H * g.W, xs + b * planes.plane, g.C_in);
+      const int64_t next = std::clamp<int64_t>(g.N - n0 - nb, 0, B);  // samples in the next block
+      Prefetcher prefetch(x + (n0 + nb) * g.C_in * g.H * g.W, next * g.C_in * g.H * g.W * int64_t(sizeof(T)), 0, 1,
+                          g.groups * tap_tile_count(TileSpan{out_plane, vectors, nb, cout}, cin, KK));
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        conv::TapTileArgs<T> a;
+        a.tap_offset = tap_offset.get();
+        a.channels = cin;
+        a.taps = KK;
+        a.channel_stride = chs;
+        a.out_row_stride = out_plane;
+        run_tap_tiles<T>(
+            a, TileSpan{out_plane, vectors, nb, cout}, packed.get() + grp * cout * K, K,
+            [&](int64_t b, int64_t k) { return xs + grp * cin * chs + b * planes.plane + k * W; },
+            [&](int64_t b, int64_t k) { return y + ((n0 + b) * g.C_out + grp * cout) * out_plane + k * W; }, prefetch);
+      }
     }
-  }
+  });
 }
 
 // ---- backward_input -----------------------------------------------------------------------------
@@ -421,44 +424,44 @@ void backward_input_columns(const ConvGeometry& g, const T* gy, const T* w, T* g
   const int64_t stage_size = B * g.C_out * pitch + W, cols_size = B * g.C_in * KK * pitch, ostage_size = B * g.C_in * HW;
   Scratch<T> stage(threads * stage_size), columns(threads * cols_size), ostage(threads * ostage_size);
 
-#pragma omp parallel for schedule(static) num_threads(static_cast<int>(std::min<int64_t>(threads, blocks)))
-  for (int64_t blk = 0; blk < blocks; ++blk) {
-    const int tid = omp_get_thread_num();
-    const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
-    T* ys = stage.get() + tid * stage_size;
-    T* cols = columns.get() + tid * cols_size;
-    // gy's planes, each padded to whole vectors.
-    stage_planes(gy + n0 * g.C_out * P, P, g.OH, g.OW, 1, 0, 1, 0, 0, g.OH, g.OW, ys, pitch, nb * g.C_out);
-    std::fill(ys + nb * g.C_out * pitch, ys + nb * g.C_out * pitch + W, T(0));
-    const int64_t next = std::clamp<int64_t>(g.N - n0 - nb, 0, B);
-    Prefetcher prefetch(gy + (n0 + nb) * g.C_out * P, next * g.C_out * P * int64_t(sizeof(T)), 0, 1,
-                        g.groups * tap_tile_count(TileSpan{P, vectors, nb, rows}, cout, 1));
-    for (int64_t grp = 0; grp < g.groups; ++grp) {
-      conv::TapTileArgs<T> a;
-      a.tap_offset = &no_offset;
-      a.channels = cout;
-      a.taps = 1;
-      a.channel_stride = pitch;
-      a.out_row_stride = pitch;
-      run_tap_tiles<T>(
-          a, TileSpan{P, vectors, nb, rows}, packed.get() + grp * rows * cout, cout,
-          [&](int64_t b, int64_t k) { return ys + (b * g.C_out + grp * cout) * pitch + k * W; },
-          [&](int64_t b, int64_t k) { return cols + (b * g.C_in + grp * cin) * KK * pitch + k * W; }, prefetch);
-    }
-    T* out = direct ? gx + n0 * g.C_in * HW : ostage.get() + tid * ostage_size;
-    std::fill(out, out + nb * g.C_in * HW, T(0));
-    for (int64_t c = 0; c < nb * g.C_in; ++c)
-      for (int64_t p = 0; p < g.KH; ++p)
-        for (int64_t q = 0; q < g.KW; ++q) {
-          const int64_t f = ah.phase(p) * phases.sw + aw.phase(q);
-          add_shifted(cols + (c * KK + p * g.KW + q) * pitch, g.OH, g.OW, ah.shift(p), aw.shift(q),
-                      out + c * HW + phases.offset[f], phases.rows(f), phases.pitch[f % phases.sw]);
-        }
-    if (!direct)
+  parallel_for(blocks, true, [&](int64_t first, int64_t last, int tid) {
+    for (int64_t blk = first; blk < last; ++blk) {
+      const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
+      T* ys = stage.get() + tid * stage_size;
+      T* cols = columns.get() + tid * cols_size;
+      // gy's planes, each padded to whole vectors.
+      stage_planes(gy + n0 * g.C_out * P, P, g.OH, g.OW, 1, 0, 1, 0, 0, g.OH, g.OW, ys, pitch, nb * g.C_out);
+      std::fill(ys + nb * g.C_out * pitch, ys + nb * g.C_out * pitch + W, T(0));
+      const int64_t next = std::clamp<int64_t>(g.N - n0 - nb, 0, B);
+      Prefetcher prefetch(gy + (n0 + nb) * g.C_out * P, next * g.C_out * P * int64_t(sizeof(T)), 0, 1,
+                          g.groups * tap_tile_count(TileSpan{P, vectors, nb, rows}, cout, 1));
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        conv::TapTileArgs<T> a;
+        a.tap_offset = &no_offset;
+        a.channels = cout;
+        a.taps = 1;
+        a.channel_stride = pitch;
+        a.out_row_stride = pitch;
+        run_tap_tiles<T>(
+            a, TileSpan{P, vectors, nb, rows}, packed.get() + grp * rows * cout, cout,
+            [&](int64_t b, int64_t k) { return ys + (b * g.C_out + grp * cout) * pitch + k * W; },
+            [&](int64_t b, int64_t k) { return cols + (b * g.C_in + grp * cin) * KK * pitch + k * W; }, prefetch);
+      }
+      T* out = direct ? gx + n0 * g.C_in * HW : ostage.get() + tid * ostage_size;
+      std::fill(out, out + nb * g.C_in * HW, T(0));
       for (int64_t c = 0; c < nb * g.C_in; ++c)
-        interleave_phases(out + c * HW, phases.offset.get(), phases.pitch.get(), phases.sh, phases.sw,
-                          gx + (n0 * g.C_in + c) * HW, g.H, g.W);
-  }
+        for (int64_t p = 0; p < g.KH; ++p)
+          for (int64_t q = 0; q < g.KW; ++q) {
+            const int64_t f = ah.phase(p) * phases.sw + aw.phase(q);
+            add_shifted(cols + (c * KK + p * g.KW + q) * pitch, g.OH, g.OW, ah.shift(p), aw.shift(q),
+                        out + c * HW + phases.offset[f], phases.rows(f), phases.pitch[f % phases.sw]);
+          }
+      if (!direct)
+        for (int64_t c = 0; c < nb * g.C_in; ++c)
+          interleave_phases(out + c * HW, phases.offset.get(), phases.pitch.get(), phases.sh, phases.sw,
+                            gx + (n0 * g.C_in + c) * HW, g.H, g.W);
+    }
+  });
 }
 
 template <class T>
@@ -515,42 +518,43 @@ void backward_input(const ConvGeometry& g, const T* gy, const T* w, T* gx) {
   const int64_t stage_size = B * g.C_out * chs + W, ostage_size = direct ? 0 : B * g.C_in * HW;
   Scratch<T> stage(threads * stage_size), ostage(threads * ostage_size);
 
-#pragma omp parallel for schedule(static) num_threads(static_cast<int>(std::min<int64_t>(threads, blocks)))
-  for (int64_t blk = 0; blk < blocks; ++blk) {
-    const int tid = omp_get_thread_num();
-    const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
-    T* ys = stage.get() + tid * stage_size;
-    for (int64_t q = 0; q < g.KW; ++q)
-      stage_planes(gy + n0 * g.C_out * g.OH * g.OW, g.OH * g.OW, g.OH, g.OW, 1, 0, 1, -aw.shift(q), row_lo, rows,
-                   phases.pitch[aw.phase(q)], ys + plane_offset[q], chs, nb * g.C_out);
-    std::fill(ys + nb * g.C_out * chs, ys + nb * g.C_out * chs + W, T(0));
-    int64_t tiles = 0;
-    for (int64_t f = 0; f < phases.count; ++f) tiles += g.groups * tap_tile_count(span_of(f, nb), cout, tap_begin[f + 1] - tap_begin[f]);
-    const int64_t next = std::clamp<int64_t>(g.N - n0 - nb, 0, B);
-    Prefetcher prefetch(gy + (n0 + nb) * g.C_out * g.OH * g.OW, next * g.C_out * g.OH * g.OW * int64_t(sizeof(T)), 0,
-                        1, tiles);
-    T* out = direct ? gx + n0 * g.C_in * HW : ostage.get() + tid * ostage_size;
-    for (int64_t f = 0; f < phases.count; ++f) {
-      if (span_of(f, nb).plane == 0) continue;
-      const int64_t taps = tap_begin[f + 1] - tap_begin[f];
-      for (int64_t grp = 0; grp < g.groups; ++grp) {
-        conv::TapTileArgs<T> a;
-        a.tap_offset = tap_offset.get() + tap_begin[f];
-        a.channels = cout;
-        a.taps = taps;
-        a.channel_stride = chs;
-        a.out_row_stride = HW;
-        run_tap_tiles<T>(
-            a, span_of(f, nb), packed.get() + g.C_in * cout * tap_begin[f] + grp * cin * cout * taps, cout * taps,
-            [&](int64_t b, int64_t k) { return ys + (b * g.C_out + grp * cout) * chs + k * W; },
-            [&](int64_t b, int64_t k) { return out + (b * g.C_in + grp * cin) * HW + phases.offset[f] + k * W; }, prefetch);
+  parallel_for(blocks, true, [&](int64_t first, int64_t last, int tid) {
+    for (int64_t blk = first; blk < last; ++blk) {
+      const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
+      T* ys = stage.get() + tid * stage_size;
+      for (int64_t q = 0; q < g.KW; ++q)
+        stage_planes(gy + n0 * g.C_out * g.OH * g.OW, g.OH * g.OW, g.OH, g.OW, 1, 0, 1, -aw.shift(q), row_lo, rows,
+                     phases.pitch[aw.phase(q)], ys + plane_offset[q], chs, nb * g.C_out);
+      std::fill(ys + nb * g.C_out * chs, ys + nb * g.C_out * chs + W, T(0));
+      int64_t tiles = 0;
+      for (int64_t f = 0; f < phases.count; ++f)
+        tiles += g.groups * tap_tile_count(span_of(f, nb), cout, tap_begin[f + 1] - tap_begin[f]);
+      const int64_t next = std::clamp<int64_t>(g.N - n0 - nb, 0, B);
+      Prefetcher prefetch(gy + (n0 + nb) * g.C_out * g.OH * g.OW, next * g.C_out * g.OH * g.OW * int64_t(sizeof(T)), 0,
+                          1, tiles);
+      T* out = direct ? gx + n0 * g.C_in * HW : ostage.get() + tid * ostage_size;
+      for (int64_t f = 0; f < phases.count; ++f) {
+        if (span_of(f, nb).plane == 0) continue;
+        const int64_t taps = tap_begin[f + 1] - tap_begin[f];
+        for (int64_t grp = 0; grp < g.groups; ++grp) {
+          conv::TapTileArgs<T> a;
+          a.tap_offset = tap_offset.get() + tap_begin[f];
+          a.channels = cout;
+          a.taps = taps;
+          a.channel_stride = chs;
+          a.out_row_stride = HW;
+          run_tap_tiles<T>(
+              a, span_of(f, nb), packed.get() + g.C_in * cout * tap_begin[f] + grp * cin * cout * taps, cout * taps,
+              [&](int64_t b, int64_t k) { return ys + (b * g.C_out + grp * cout) * chs + k * W; },
+              [&](int64_t b, int64_t k) { return out + (b * g.C_in + grp * cin) * HW + phases.offset[f] + k * W; }, prefetch);
+        }
       }
+      if (!direct)
+        for (int64_t c = 0; c < nb * g.C_in; ++c)
+          interleave_phases(out + c * HW, phases.offset.get(), phases.pitch.get(), phases.sh, phases.sw,
+                            gx + (n0 * g.C_in + c) * HW, g.H, g.W);
     }
-    if (!direct)
-      for (int64_t c = 0; c < nb * g.C_in; ++c)
-        interleave_phases(out + c * HW, phases.offset.get(), phases.pitch.get(), phases.sh, phases.sw,
-                          gx + (n0 * g.C_in + c) * HW, g.H, g.W);
-  }
+  });
 }
 
 // ---- backward_weight ----------------------------------------------------------------------------
@@ -625,17 +629,14 @@ void backward_weight(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
   // Run k of a group: channel k / (KH·row_runs), kernel row (k / row_runs) mod KH, first column (k mod row_runs)·Q.
   auto run_channel = [&](int64_t tile, int64_t k) { return tile / run_tiles * cin + k / (g.KH * row_runs); };
 
-#pragma omp parallel num_threads(threads)
-  {
-    const int64_t tid = omp_get_thread_num(), nth = omp_get_num_threads();
-    const int64_t lo = all_run_tiles * tid / nth, hi = all_run_tiles * (tid + 1) / nth;
+  parallel_for(all_run_tiles, true, [&](int64_t lo, int64_t hi, int tid) {
     T* gyt = gyt_stage.get() + tid * gyt_size;
     T* xp = xp_stage.get() + tid * xp_size;
     // The input channels this thread's tiles read.
-    const int64_t c_lo = lo < hi ? run_channel(lo, lo % run_tiles * U) : 0;
-    const int64_t c_hi = lo < hi ? run_channel(hi - 1, std::min<int64_t>(group_runs, (hi - 1) % run_tiles * U + U) - 1) + 1 : 0;
+    const int64_t c_lo = run_channel(lo, lo % run_tiles * U);
+    const int64_t c_hi = run_channel(hi - 1, std::min<int64_t>(group_runs, (hi - 1) % run_tiles * U + U) - 1) + 1;
     const int64_t steps = (hi - lo) * row_tiles;
-    for (int64_t n0 = 0; n0 < g.N && lo < hi; n0 += chunk) {
+    for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
       const int64_t cs = std::min(chunk, g.N - n0);
       transpose_output_gradient(g, gy + n0 * g.C_out * P, cs, cvec, gyt);
       // The chunk's input planes, sample by sample: the channels of a sample are contiguous.
@@ -694,7 +695,7 @@ void backward_weight(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
           }
       }
     }
-  }
+  });
 }
 
 void check_operands(const char* op, const ConvGeometry& g, const Tensor& a, const Shape& a_shape, const Tensor& b,
