@@ -192,6 +192,19 @@ void reduce_typed(const Tensor& x, const Tensor& out) {
 
 }  // namespace
 
+bool channel_sums_by_rows(int64_t channels, int64_t inner) { return channels > 1 && inner >= kRowsFirst; }
+
+template <class T>
+double sum_row(const T* x, int64_t n) {
+  // reduce_rows's order: segments of kSegment elements, their sums added left to right.
+  double acc = Sum::row(x, std::min(kSegment, n));
+  for (int64_t begin = kSegment; begin < n; begin += kSegment)
+    acc = Sum::combine(acc, Sum::row(x + begin, std::min(kSegment, n - begin)));
+  return acc;
+}
+template double sum_row(const float* x, int64_t n);
+template double sum_row(const double* x, int64_t n);
+
 void reduce(ReduceOp op, const Tensor& x, const Tensor& out) {
   const char* name = op == ReduceOp::sum ? "sum" : "max";
   ELBO_CHECK(x.ndim() == out.ndim(), name, ": output rank ", out.ndim(), " differs from input rank ", x.ndim());
