@@ -12,7 +12,7 @@ void copy_typed(const Tensor& src, const Tensor& dst) {
   D* d = static_cast<D*>(dst.raw_data());
   int64_t n = dst.numel();
   if (src.is_contiguous() && dst.is_contiguous()) {
-    parallel_for(n, n > kParallelGrain, [&](int64_t first, int64_t last, int) {
+    parallel_for(n, n > kParallelGrain, [=](int64_t first, int64_t last, int) {
       for (int64_t i = first; i < last; ++i) d[i] = static_cast<D>(s[i]);
     });
     return;
@@ -42,7 +42,7 @@ void fill(const Tensor& dst, double value) {
     T* d = static_cast<T*>(dst.raw_data());
     if (dst.is_contiguous()) {
       int64_t n = dst.numel();
-      parallel_for(n, n > kParallelGrain, [&](int64_t first, int64_t last, int) {
+      parallel_for(n, n > kParallelGrain, [=](int64_t first, int64_t last, int) {
         for (int64_t i = first; i < last; ++i) d[i] = v;
       });
       return;

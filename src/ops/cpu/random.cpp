@@ -13,7 +13,7 @@ void fill_draws(const Tensor& dst, Draw draw) {
   dispatch_floating(dst.dtype(), "random", [&](auto zero) {
     using T = decltype(zero);
     T* d = dst.data<T>();
-    parallel_for(n, n > kParallelGrain / 8, [&](int64_t first, int64_t last, int) {
+    parallel_for(n, n > kParallelGrain / 8, [=](int64_t first, int64_t last, int) {
       for (int64_t i = first; i < last; ++i) d[i] = static_cast<T>(draw(static_cast<uint64_t>(i)));
     });
   });
