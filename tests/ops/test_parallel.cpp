@@ -1,6 +1,6 @@
 // parallel_for (src/ops/cpu/parallel.hpp): ranges that cover every item once, per-thread
 // indices, the calling thread alone when a loop is not worth sharing; and the governor's rule for
-// running alone on a busy machine, driven with made-up times.
+// running alone when sharing gains too little (a busy machine), driven with made-up times.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -44,46 +44,45 @@ TEST_CASE("ops: parallel_for covers every item once in contiguous ranges, at 1 a
   cpu::parallel_for(0, true, [](int64_t, int64_t, int) { FAIL("called for an empty loop"); });
 }
 
-TEST_CASE("ops: the team governor runs loops alone after late helpers, for a back-off that doubles") {
+TEST_CASE("ops: the team governor runs loops alone when sharing gains too little, for a back-off that doubles") {
   using Clock = TeamGovernor::Clock;
   const Clock::time_point t0{};  // any origin: the governor only compares the times it is given
   TeamGovernor g;
   CHECK_FALSE(g.busy(t0));
+  // note(took, cpu, now): a loop that took `took` while its threads used `cpu` of CPU time.
+  auto loops = [&](int count, Clock::duration took, double gain, Clock::time_point now) {
+    for (int i = 0; i < count; ++i)
+      g.note(took, std::chrono::duration_cast<Clock::duration>(took * gain), now);
+  };
 
-  // Not late: helpers that start within 0.5 ms, or after less than half of a long loop.
-  Clock::time_point now = t0;
-  for (int i = 0; i < 40; ++i) {
-    now += milliseconds(1);
-    g.note(microseconds(400), microseconds(600), now);  // under kLateStart
-    g.note(milliseconds(5), milliseconds(20), now);      // the helper still did most of its share
-  }
+  // Loops that gain (1.9 on 2 threads, an idle machine) never make it busy.
+  loops(192, milliseconds(5), 1.9, t0);  // 12 windows of 16 loops, 80 ms each
+  CHECK_FALSE(g.busy(t0));
+
+  // No verdict before a window holds 16 loops and 50 ms: 15 loops of 10 ms, then 40 of 1 ms.
+  loops(15, milliseconds(10), 1.0, t0);
+  CHECK_FALSE(g.busy(t0));
+  loops(1, milliseconds(10), 1.9, t0);  // 16 loops, 160 ms, gain (15 + 1.9) / 16 ≈ 1.06
+  CHECK(g.busy(t0));
+  CHECK(g.busy(t0 + milliseconds(999)));
+  CHECK_FALSE(g.busy(t0 + milliseconds(1001)));
+  Clock::time_point now = t0 + milliseconds(1001);
+  loops(16, microseconds(500), 1.0, now);  // 8 ms: not yet a window
   CHECK_FALSE(g.busy(now));
-
-  // Three late loops in a window of 16 are not enough.
-  for (int i = 0; i < 16; ++i) g.note(i < 3 ? milliseconds(6) : microseconds(5), milliseconds(8), now);
-  CHECK_FALSE(g.busy(now));
-
-  // Four are: alone for 1 s.
-  for (int i = 0; i < 4; ++i) g.note(milliseconds(6), milliseconds(8), now);
-  CHECK(g.busy(now));
-  CHECK(g.busy(now + milliseconds(999)));
-  CHECK_FALSE(g.busy(now + milliseconds(1001)));
-
-  // Busy again when sharing resumes: alone for 2 s, then 4 s.
-  now += milliseconds(1001);
-  for (int i = 0; i < 4; ++i) g.note(milliseconds(6), milliseconds(8), now);
+  loops(84, microseconds(500), 1.0, now);  // 50 ms: a window, no gain
+  // Busy again: alone for 2 s, then 4 s.
   CHECK(g.busy(now + milliseconds(1999)));
   CHECK_FALSE(g.busy(now + milliseconds(2001)));
   now += milliseconds(2001);
-  for (int i = 0; i < 4; ++i) g.note(milliseconds(6), milliseconds(8), now);
+  loops(16, milliseconds(5), 1.1, now);
   CHECK(g.busy(now + milliseconds(3999)));
   CHECK_FALSE(g.busy(now + milliseconds(4001)));
 
-  // A clean window resets the back-off to 1 s.
+  // A window with enough gain (1.5) resets the back-off to 1 s.
   now += milliseconds(4001);
-  for (int i = 0; i < 16; ++i) g.note(microseconds(5), milliseconds(8), now);
+  loops(16, milliseconds(5), 1.5, now);
   CHECK_FALSE(g.busy(now));
-  for (int i = 0; i < 4; ++i) g.note(milliseconds(6), milliseconds(8), now);
+  loops(16, milliseconds(5), 0.9, now);
   CHECK(g.busy(now + milliseconds(999)));
   CHECK_FALSE(g.busy(now + milliseconds(1001)));
 }
