@@ -3,6 +3,8 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <atomic>
+
 #include "elbo/error.hpp"
 
 namespace elbo {
@@ -17,5 +19,13 @@ void set_num_threads(int n) {
 }
 
 int num_threads() { return omp_get_max_threads(); }
+
+namespace {
+std::atomic<bool> adaptive{true};
+}
+
+void set_adaptive_threads(bool enabled) { adaptive.store(enabled, std::memory_order_relaxed); }
+
+bool adaptive_threads() { return adaptive.load(std::memory_order_relaxed); }
 
 }  // namespace elbo

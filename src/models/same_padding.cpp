@@ -25,13 +25,15 @@ void check_square_image(const char* layer, const Tensor& x, int64_t channels) {
 SameConv2d::SameConv2d(nn::Init& init, int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride)
     : nn::Conv2d(init, in_channels, out_channels, kernel, Conv2dOptions{.stride = stride}), stride(stride) {}
 
-Tensor SameConv2d::forward(const Tensor& x) {
+Tensor SameConv2d::forward(const Tensor& x) { return forward_activated(x, FusedActivation::none); }
+
+Tensor SameConv2d::forward_activated(const Tensor& x, FusedActivation f) {
   check_square_image("SameConv2d", x, in_channels);
   SamePadding h = same_padding(x.size(2), kernel, stride), w = same_padding(x.size(3), kernel, stride);
   if (h.before == h.after && w.before == w.after)
-    return conv2d(x, weight, bias, Conv2dOptions{.stride = stride, .padding = h.before});
+    return conv2d(x, weight, bias, Conv2dOptions{.stride = stride, .padding = h.before}, f);
   // Asymmetric: pad explicitly, then convolve without padding.
-  return conv2d(pad2d(x, h.before, h.after, w.before, w.after), weight, bias, Conv2dOptions{.stride = stride});
+  return conv2d(pad2d(x, h.before, h.after, w.before, w.after), weight, bias, Conv2dOptions{.stride = stride}, f);
 }
 
 std::string SameConv2d::str() const {
@@ -47,12 +49,15 @@ SameConvTranspose2d::SameConvTranspose2d(nn::Init& init, int64_t in_channels, in
              " (otherwise the output would need padding, not cropping)");
 }
 
-Tensor SameConvTranspose2d::forward(const Tensor& x) {
+Tensor SameConvTranspose2d::forward(const Tensor& x) { return forward_activated(x, FusedActivation::none); }
+
+Tensor SameConvTranspose2d::forward_activated(const Tensor& x, FusedActivation f) {
   check_square_image("SameConvTranspose2d", x, in_channels);
   SamePadding h = same_padding(x.size(2) * stride, kernel, stride);
   SamePadding w = same_padding(x.size(3) * stride, kernel, stride);
-  // Crop `before` on both sides through the op's padding, then the extra (after − before) at the end.
-  Tensor y = conv_transpose2d(x, weight, bias, Conv2dOptions{.stride = stride, .padding = h.before});
+  // Crop `before` on both sides through the op's padding, then the extra (after − before) at the
+  // end (the activation, elementwise, may come before the crop).
+  Tensor y = conv_transpose2d(x, weight, bias, Conv2dOptions{.stride = stride, .padding = h.before}, f);
   if (h.after != h.before) y = slice(y, 2, 0, y.size(2) - (h.after - h.before));
   if (w.after != w.before) y = slice(y, 3, 0, y.size(3) - (w.after - w.before));
   return y;

@@ -45,6 +45,8 @@ Conv2d::Conv2d(Init& init, int64_t in_channels, int64_t out_channels, int64_t ke
 
 Tensor Conv2d::forward(const Tensor& x) { return conv2d(x, weight, bias, options); }
 
+Tensor Conv2d::forward_activated(const Tensor& x, FusedActivation f) { return conv2d(x, weight, bias, options, f); }
+
 std::string Conv2d::str() const {
   return describe("Conv2d", in_channels, out_channels, kernel, options, bias.defined());
 }
@@ -64,6 +66,10 @@ ConvTranspose2d::ConvTranspose2d(Init& init, int64_t in_channels, int64_t out_ch
 }
 
 Tensor ConvTranspose2d::forward(const Tensor& x) { return conv_transpose2d(x, weight, bias, options); }
+
+Tensor ConvTranspose2d::forward_activated(const Tensor& x, FusedActivation f) {
+  return conv_transpose2d(x, weight, bias, options, f);
+}
 
 std::string ConvTranspose2d::str() const {
   return describe("ConvTranspose2d", in_channels, out_channels, kernel, options, bias.defined());

@@ -18,6 +18,8 @@ Linear::Linear(Init& init, int64_t in_features, int64_t out_features, bool bias)
 
 Tensor Linear::forward(const Tensor& x) { return linear(x, weight, bias); }
 
+Tensor Linear::forward_activated(const Tensor& x, FusedActivation f) { return linear(x, weight, bias, f); }
+
 std::string Linear::str() const {
   return "Linear(" + std::to_string(in_features) + ", " + std::to_string(out_features) +
          (bias.defined() ? ")" : ", bias=false)");

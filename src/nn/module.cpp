@@ -5,6 +5,8 @@ namespace elbo::nn {
 
 Tensor Module::forward(const Tensor&) { detail::fail(str(), ": this module has no forward of one tensor"); }
 
+Tensor Module::forward_activated(const Tensor&, FusedActivation) { return Tensor(); }
+
 void Module::check_new_name(const std::string& name) const {
   ELBO_CHECK(!name.empty() && name.find('.') == std::string::npos, str(), ": invalid name '", name,
              "' (names are non-empty and have no '.')");

@@ -1,6 +1,8 @@
 // Sequential container (nn/sequential.hpp).
 #include "elbo/nn/sequential.hpp"
 
+#include "elbo/nn/activation.hpp"
+
 namespace elbo::nn {
 
 Module& Sequential::append(std::unique_ptr<Module> layer) {
@@ -10,9 +12,36 @@ Module& Sequential::append(std::unique_ptr<Module> layer) {
   return *layers_.back();
 }
 
+namespace {
+// The activation a module applies, if it is one that a layer before it can apply in its own pass.
+FusedActivation fusable_activation(const Module& m) {
+  const auto* a = dynamic_cast<const Activation*>(&m);
+  if (!a) return FusedActivation::none;
+  switch (a->op) {
+    case UnaryOp::relu: return FusedActivation::relu;
+    case UnaryOp::tanh: return FusedActivation::tanh;
+    case UnaryOp::sigmoid: return FusedActivation::sigmoid;
+    default: return FusedActivation::none;
+  }
+}
+}  // namespace
+
 Tensor Sequential::forward(const Tensor& x) {
   Tensor y = x;
-  for (auto& layer : layers_) y = layer->forward(y);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    // A layer followed by ReLU, Tanh or Sigmoid: both in the layer's pass where it can (the same
+    // values; Module::forward_activated).
+    const elbo::FusedActivation f = i + 1 < layers_.size() ? fusable_activation(*layers_[i + 1]) : FusedActivation::none;
+    if (f != FusedActivation::none) {
+      Tensor fused = layers_[i]->forward_activated(y, f);
+      if (fused.defined()) {
+        y = fused;
+        ++i;
+        continue;
+      }
+    }
+    y = layers_[i]->forward(y);
+  }
   return y;
 }
 

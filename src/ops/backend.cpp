@@ -1,5 +1,7 @@
 #include "elbo/ops/backend.hpp"
 
+#include "elbo/ops/shape.hpp"
+
 #include "ops/cpu/cpu_kernels.hpp"
 
 namespace elbo {
@@ -36,6 +38,19 @@ class CpuBackend final : public Backend {
   }
   void conv2d_backward_weight(const ConvGeometry& g, const Tensor& x, const Tensor& gy, const Tensor& gw) override {
     cpu::conv2d_backward_weight(g, x, gy, gw);
+  }
+  void conv2d_forward_epilogue(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor& y,
+                               const Epilogue& e) override {
+    cpu::conv2d_forward(g, x, w, y, &e);
+  }
+  void conv2d_backward_input_epilogue(const ConvGeometry& g, const Tensor& gy, const Tensor& w, const Tensor& gx,
+                                      const Epilogue& e) override {
+    cpu::conv2d_backward_input(g, gy, w, gx, &e);
+  }
+  void apply_epilogue(const Epilogue& e, const Tensor& y) override { cpu::apply_epilogue(e, y); }
+  void activation_backward(FusedActivation f, const Tensor& y, const Tensor& gy, const Tensor& gz,
+                           const Tensor& gb) override {
+    cpu::activation_backward(f, y, gy, gz, gb);
   }
   void softmax(bool log, const Tensor& x, const Tensor& y) override { cpu::softmax(log, x, y); }
   void softmax_backward(bool log, const Tensor& y, const Tensor& gy, const Tensor& gx) override {
@@ -90,6 +105,60 @@ const char* unary_op_name(UnaryOp op) {
                                 "relu",    "leaky_relu", "elu",      "sigmoid",    "tanh",  "softplus",
                                 "silu",    "pow",      "soft_clamp", "clamp",      "scale", "add_scalar"};
   return names[static_cast<int>(op)];
+}
+
+const char* activation_name(FusedActivation f) {
+  static const char* names[] = {"none", "relu", "tanh", "sigmoid"};
+  return names[static_cast<int>(f)];
+}
+
+UnaryOp activation_op(FusedActivation f) {
+  switch (f) {
+    case FusedActivation::relu: return UnaryOp::relu;
+    case FusedActivation::tanh: return UnaryOp::tanh;
+    case FusedActivation::sigmoid: return UnaryOp::sigmoid;
+    case FusedActivation::none: break;
+  }
+  detail::fail("activation_op: the activation 'none' has no UnaryOp");
+}
+
+// ---- the defaults of the fused kernels: the unfused kernels one after the other ----------------
+
+namespace {
+// v [C] viewed as [1, C, 1, …] with y's rank, broadcast to y's shape when `broadcast`.
+Tensor channel_view(const Tensor& v, const Tensor& y, bool broadcast) {
+  Shape shape, strides;
+  for (int i = 0; i < y.ndim(); ++i) {
+    shape.push_back(i == 1 ? y.size(1) : 1);
+    strides.push_back(i == 1 ? v.strides()[0] : 0);
+  }
+  Tensor view = make_view(v, shape, strides, v.offset());
+  return broadcast ? broadcast_view(view, y.shape()) : view;
+}
+}  // namespace
+
+void Backend::conv2d_forward_epilogue(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor& y,
+                                      const Epilogue& e) {
+  conv2d_forward(g, x, w, y);
+  apply_epilogue(e, y);
+}
+
+void Backend::conv2d_backward_input_epilogue(const ConvGeometry& g, const Tensor& gy, const Tensor& w,
+                                             const Tensor& gx, const Epilogue& e) {
+  conv2d_backward_input(g, gy, w, gx);
+  apply_epilogue(e, gx);
+}
+
+void Backend::apply_epilogue(const Epilogue& e, const Tensor& y) {
+  if (e.bias.defined()) binary(BinaryOp::add, y, channel_view(e.bias, y, true), y);
+  if (e.activation != FusedActivation::none) unary(activation_op(e.activation), 0.0, 0.0, y, y);
+}
+
+void Backend::activation_backward(FusedActivation f, const Tensor& y, const Tensor& gy, const Tensor& gz,
+                                  const Tensor& gb) {
+  // relu's derivative reads its input z only through z > 0, which is y > 0.
+  unary_backward(activation_op(f), 0.0, 0.0, y, y, gy, gz);
+  if (gb.defined()) reduce(ReduceOp::sum, gz, channel_view(gb, gz, false));
 }
 
 const char* binary_op_name(BinaryOp op) {

@@ -8,8 +8,10 @@
 //   conv_transpose2d   conv2d_backward_input    conv2d_forward         conv2d_backward_weight(g, x)
 //
 // (a transposed convolution is the input-gradient of the convolution whose input has the
-// transposed convolution's output shape). The bias is added in place after the kernel, and its
-// gradient is Σ_{n,i,j} g[n, o, i, j].
+// transposed convolution's output shape). The bias, and an activation f if given, are the
+// kernel's epilogue on each block of the output (ops/backend.hpp). Backward: with f, the
+// gradient g' = g·f'(·) is read from the output y and the bias gradient Σ_{n,i,j} g'[n, o, i, j]
+// summed in the same pass (activation_backward); without f, g' = g and the bias gradient is a sum.
 #include "elbo/ops/conv.hpp"
 
 #include "elbo/autograd.hpp"
@@ -97,20 +99,52 @@ ConvGeometry make_geometry(const char* op, bool transposed, const Tensor& x, con
   return g;
 }
 
-// y[n, o, i, j] += bias[o], in place.
-void add_bias(Tensor& y, const Tensor& bias) {
-  const int64_t C = y.size(1);
-  Tensor column = make_view(bias, Shape{C, 1, 1}, Shape{bias.strides()[0], 0, 0}, bias.offset());
-  backend(y).binary(BinaryOp::add, y, broadcast_view(column, y.shape()), y);
-}
-
 Tensor new_output(const Shape& shape, const Tensor& like) { return empty(shape, like.dtype(), like.device()); }
 
-// n.inputs = {x, weight, bias}; n.ints = the geometry (x is the convolution's input).
+// The node's name: the op, and its activation if any.
+const char* op_name(bool transposed, FusedActivation f) {
+  static const char* names[2][4] = {{"conv2d", "conv2d+relu", "conv2d+tanh", "conv2d+sigmoid"},
+                                    {"conv_transpose2d", "conv_transpose2d+relu", "conv_transpose2d+tanh",
+                                     "conv_transpose2d+sigmoid"}};
+  return names[transposed ? 1 : 0][static_cast<int>(f)];
+}
+
+// Records the node of a convolution op with output y: n.inputs = {x, weight, bias}, n.ints = the
+// geometry, n.scalars[0] = the activation, n.saved[0] = y when there is one.
+void record_conv(bool transposed, BackwardFn backward, Tensor& y, const Tensor& x, const Tensor& w, const Tensor& bias,
+                 const ConvGeometry& g, FusedActivation f) {
+  Node& n = record(op_name(transposed, f), backward, y, {x, w, bias});
+  save_geometry(n, g);
+  n.scalars[0] = static_cast<double>(f);
+  if (f != FusedActivation::none) n.saved[0] = y.detach();
+}
+
+// The gradient at the kernel's output (before the activation), and the bias gradient from it.
+struct OutputGradient {
+  Tensor gy, gb;  // gb undefined when the bias needs none
+};
+OutputGradient output_gradient(Node& n, const Tensor& grad) {
+  const Tensor& b = n.inputs[2];
+  const auto f = static_cast<FusedActivation>(static_cast<int>(n.scalars[0]));
+  const bool bias_grad = b.defined() && b.requires_grad();
+  OutputGradient out;
+  if (f == FusedActivation::none) {
+    out.gy = contiguous(grad);
+    if (bias_grad) out.gb = sum(out.gy, {0, 2, 3}, false);
+    return out;
+  }
+  const Tensor& y = n.saved[0];
+  out.gy = new_output(y.shape(), y);
+  if (bias_grad) out.gb = new_output(b.shape(), b);
+  backend(y).activation_backward(f, y, contiguous(grad), out.gy, out.gb);
+  return out;
+}
+
 void conv2d_backward(Node& n, const Tensor& grad) {
   const ConvGeometry g = load_geometry(n);
-  const Tensor &x = n.inputs[0], &w = n.inputs[1], &b = n.inputs[2];
-  Tensor gy = contiguous(grad);
+  const Tensor &x = n.inputs[0], &w = n.inputs[1];
+  const OutputGradient og = output_gradient(n, grad);
+  const Tensor& gy = og.gy;
   if (x.requires_grad()) {  // dx = conv_transpose2d(g, w)
     Tensor gx = new_output(x.shape(), gy);
     backend(gy).conv2d_backward_input(g, gy, w, gx);
@@ -121,15 +155,16 @@ void conv2d_backward(Node& n, const Tensor& grad) {
     backend(gy).conv2d_backward_weight(g, x, gy, gw);
     accumulate_grad(n, 1, gw);
   }
-  if (b.defined() && b.requires_grad()) accumulate_grad(n, 2, sum(gy, {0, 2, 3}, false));
+  if (og.gb.defined()) accumulate_grad(n, 2, og.gb);
 }
 
-// n.inputs = {x, weight, bias}; n.ints = the geometry of the convolution whose input gradient
-// this op computes (its input has the shape of this op's output, its output the shape of x).
+// n.ints = the geometry of the convolution whose input gradient this op computes (its input has
+// the shape of this op's output, its output the shape of x).
 void conv_transpose2d_backward(Node& n, const Tensor& grad) {
   const ConvGeometry g = load_geometry(n);
-  const Tensor &x = n.inputs[0], &w = n.inputs[1], &b = n.inputs[2];
-  Tensor gy = contiguous(grad);
+  const Tensor &x = n.inputs[0], &w = n.inputs[1];
+  const OutputGradient og = output_gradient(n, grad);
+  const Tensor& gy = og.gy;
   if (x.requires_grad()) {  // dx = conv2d(g, w)
     Tensor gx = new_output(x.shape(), gy);
     backend(gy).conv2d_forward(g, gy, w, gx);
@@ -140,29 +175,28 @@ void conv_transpose2d_backward(Node& n, const Tensor& grad) {
     backend(gy).conv2d_backward_weight(g, gy, x, gw);
     accumulate_grad(n, 1, gw);
   }
-  if (b.defined() && b.requires_grad()) accumulate_grad(n, 2, sum(gy, {0, 2, 3}, false));
+  if (og.gb.defined()) accumulate_grad(n, 2, og.gb);
 }
 
 }  // namespace
 
-Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& options) {
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& options,
+              FusedActivation f) {
   const ConvGeometry g = make_geometry("conv2d", false, x, weight, bias, options);
   Tensor xc = contiguous(x), wc = contiguous(weight);
   Tensor y = new_output(Shape{g.N, g.C_out, g.OH, g.OW}, x);
-  backend(x).conv2d_forward(g, xc, wc, y);
-  if (bias.defined()) add_bias(y, bias);
-  if (needs_grad(xc, wc, bias)) save_geometry(record("conv2d", conv2d_backward, y, {xc, wc, bias}), g);
+  backend(x).conv2d_forward_epilogue(g, xc, wc, y, Epilogue{bias.defined() ? contiguous(bias) : Tensor(), f});
+  if (needs_grad(xc, wc, bias)) record_conv(false, conv2d_backward, y, xc, wc, bias, g, f);
   return y;
 }
 
-Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& options) {
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& options,
+                        FusedActivation f) {
   const ConvGeometry g = make_geometry("conv_transpose2d", true, x, weight, bias, options);
   Tensor xc = contiguous(x), wc = contiguous(weight);
   Tensor y = new_output(Shape{g.N, g.C_in, g.H, g.W}, x);
-  backend(x).conv2d_backward_input(g, xc, wc, y);
-  if (bias.defined()) add_bias(y, bias);
-  if (needs_grad(xc, wc, bias))
-    save_geometry(record("conv_transpose2d", conv_transpose2d_backward, y, {xc, wc, bias}), g);
+  backend(x).conv2d_backward_input_epilogue(g, xc, wc, y, Epilogue{bias.defined() ? contiguous(bias) : Tensor(), f});
+  if (needs_grad(xc, wc, bias)) record_conv(true, conv_transpose2d_backward, y, xc, wc, bias, g, f);
   return y;
 }
 

@@ -55,12 +55,24 @@ void matmul_backward(Node& n, const Tensor& g) {
   }
 }
 
+// n.inputs = {x, weight, bias}; n.scalars[0] = the activation, n.saved[0] = the output y when there is one.
 void linear_backward(Node& n, const Tensor& g) {
   const Tensor &x = n.inputs[0], &w = n.inputs[1], &b = n.inputs[2];
-  Tensor gc = contiguous(g);
+  const auto f = static_cast<FusedActivation>(static_cast<int>(n.scalars[0]));
+  const bool bias_grad = b.defined() && b.requires_grad();
+  Tensor gc, gb;
+  if (f == FusedActivation::none) {
+    gc = contiguous(g);
+    if (bias_grad) gb = sum(gc, {0}, false);                                                  // Σ rows
+  } else {  // G' = G·f'(·) from y, and Σ rows of G' in the same pass
+    const Tensor& y = n.saved[0];
+    gc = empty(y.shape(), y.dtype(), y.device());
+    if (bias_grad) gb = empty(b.shape(), b.dtype(), b.device());
+    backend(y).activation_backward(f, y, contiguous(g), gc, gb);
+  }
   if (x.requires_grad()) accumulate_grad(n, 0, gemm_new(false, false, gc, w, x.shape()));   // G·W
   if (w.requires_grad()) accumulate_grad(n, 1, gemm_new(true, false, gc, x, w.shape()));    // Gᵀ·x
-  if (b.defined() && b.requires_grad()) accumulate_grad(n, 2, sum(gc, {0}, false));           // Σ rows
+  if (bias_grad) accumulate_grad(n, 2, gb);
 }
 
 }  // namespace
@@ -97,7 +109,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, FusedActivation f) {
   ELBO_CHECK(x.defined() && weight.defined(), "linear: undefined input or weight");
   ELBO_CHECK(x.ndim() == 2 && weight.ndim() == 2 && x.size(1) == weight.size(1),
              "linear: input ", x.str(), " does not match weight ", weight.str(), " (expects [N, in] and [out, in])");
@@ -110,8 +122,14 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Shape out_shape{x.size(0), weight.size(0)};
   Tensor out = empty(out_shape, x.dtype(), x.device());
   backend(x).gemm(false, true, 1.0, as_batched(xc), as_batched(wc), 0.0, as_batched(out));
-  if (bias.defined()) backend(x).binary(BinaryOp::add, out, broadcast_view(bias, out_shape), out);  // + b per row
-  if (needs_grad(x, weight, bias)) record("linear", linear_backward, out, {xc, wc, bias});
+  if (bias.defined() || f != FusedActivation::none)  // + b per row, then f, in one pass
+    backend(x).apply_epilogue(Epilogue{bias.defined() ? contiguous(bias) : Tensor(), f}, out);
+  if (needs_grad(x, weight, bias)) {
+    static const char* names[] = {"linear", "linear+relu", "linear+tanh", "linear+sigmoid"};
+    Node& n = record(names[static_cast<int>(f)], linear_backward, out, {xc, wc, bias});
+    n.scalars[0] = static_cast<double>(f);
+    if (f != FusedActivation::none) n.saved[0] = out.detach();
+  }
   return out;
 }
 

@@ -251,6 +251,43 @@ TEST_CASE("conv_transpose2d: gradients of x, weight and bias (finite differences
   }
 }
 
+TEST_CASE("conv2d and conv_transpose2d: f32 gradients of x, weight and bias match f64") {
+  // The f32 kernels (16-lane tiles, transposed gradient blocks, masked partial vectors) against
+  // the f64 ones, which the finite-difference checks above hold to the definition. The VAE's
+  // layers at a small batch add full 16 × 16 blocks, 32 and 64 output channels (one and two
+  // tiles of output channels) and the 1-channel layers.
+  std::vector<std::pair<Case, bool>> cases;  // (geometry, transposed)
+  for (const Case& k : conv_cases()) cases.push_back({k, false});
+  for (const Case& k : transposed_cases()) cases.push_back({k, true});
+  cases.push_back({{2, 1, 32, 64, 64, 4, 4, opts(2, 1), "VAE conv1"}, false});
+  cases.push_back({{3, 32, 64, 16, 16, 4, 4, opts(2, 1), "VAE conv3"}, false});
+  cases.push_back({{2, 64, 64, 8, 8, 4, 4, opts(2, 1), "VAE conv4"}, false});
+  cases.push_back({{2, 32, 1, 32, 32, 4, 4, opts(2, 1), "VAE convT4"}, true});
+  cases.push_back({{3, 64, 32, 8, 8, 4, 4, opts(2, 1), "VAE convT2"}, true});
+  cases.push_back({{2, 20, 40, 9, 9, 3, 3, opts(1, 1), "20 to 40 channels (partial vectors of output channels)"}, false});
+  uint64_t seed = 600;
+  for (const auto& [k, transposed] : cases) {
+    CAPTURE(describe(k));
+    CAPTURE(transposed);
+    const Tensor x = random_f64(Shape{k.N, k.C, k.H, k.W}, ++seed);
+    const Tensor w = random_f64(transposed ? transposed_weight_shape(k) : conv_weight_shape(k), ++seed);
+    const Tensor b = random_f64(Shape{k.O}, ++seed);
+    std::vector<double> grads[2];  // f64, f32: the input, weight and bias gradients, end to end
+    int64_t positions = 0;         // output positions per output channel: the terms of a weight's gradient
+    for (int f32 = 0; f32 <= 1; ++f32) {
+      const DType t = f32 ? DType::f32 : DType::f64;
+      Tensor xr = x.to(t).detach().requires_grad_(), wr = w.to(t).detach().requires_grad_();
+      Tensor br = b.to(t).detach().requires_grad_();
+      Tensor y = transposed ? conv_transpose2d(xr, wr, br, k.opt) : conv2d(xr, wr, br, k.opt);
+      positions = y.size(0) * y.size(2) * y.size(3);
+      sum(mul(y, random_f64(y.shape(), 7).to(t).detach())).backward();
+      for (const Tensor& g : {xr.grad(), wr.grad(), br.grad()})
+        for (double v : g.to_vector()) grads[f32].push_back(v);
+    }
+    check_close(grads[1], grads[0], 2e-5 * std::sqrt(double(positions * k.O * k.KH * k.KW)), describe(k) + " f32");
+  }
+}
+
 TEST_CASE("conv2d and conv_transpose2d without bias, and through non-contiguous inputs") {
   const Conv2dOptions o = opts(2, 1);
   check_gradients("conv2d without bias", [o](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], Tensor(), o); },

@@ -36,6 +36,7 @@ class SameConv2d : public nn::Conv2d {
  public:
   SameConv2d(nn::Init& init, int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride);
   Tensor forward(const Tensor& x) override;
+  Tensor forward_activated(const Tensor& x, FusedActivation f) override;
   std::string str() const override;
   const int64_t stride;
 };
@@ -45,6 +46,7 @@ class SameConvTranspose2d : public nn::ConvTranspose2d {
  public:
   SameConvTranspose2d(nn::Init& init, int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride);
   Tensor forward(const Tensor& x) override;
+  Tensor forward_activated(const Tensor& x, FusedActivation f) override;
   std::string str() const override;
   const int64_t stride;
 };

@@ -21,6 +21,7 @@ class Conv2d : public Module {
   Conv2d(Init& init, int64_t in_channels, int64_t out_channels, int64_t kernel, const Conv2dOptions& options = {},
          bool bias = true);
   Tensor forward(const Tensor& x) override;
+  Tensor forward_activated(const Tensor& x, FusedActivation f) override;  // one pass: the op's epilogue
   std::string str() const override;
 
   const int64_t in_channels, out_channels, kernel;
@@ -34,6 +35,7 @@ class ConvTranspose2d : public Module {
   ConvTranspose2d(Init& init, int64_t in_channels, int64_t out_channels, int64_t kernel,
                   const Conv2dOptions& options = {}, bool bias = true);
   Tensor forward(const Tensor& x) override;
+  Tensor forward_activated(const Tensor& x, FusedActivation f) override;  // one pass: the op's epilogue
   std::string str() const override;
 
   const int64_t in_channels, out_channels, kernel;

@@ -13,6 +13,7 @@ class Linear : public Module {
  public:
   Linear(Init& init, int64_t in_features, int64_t out_features, bool bias = true);
   Tensor forward(const Tensor& x) override;
+  Tensor forward_activated(const Tensor& x, FusedActivation f) override;  // one pass: the op's epilogue
   std::string str() const override;
 
   const int64_t in_features, out_features;

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "elbo/ops/backend.hpp"
 #include "elbo/tensor.hpp"
 
 namespace elbo::nn {
@@ -38,6 +39,13 @@ class Module {
   // outputs (whole models) define their own methods instead; this default fails.
   virtual Tensor forward(const Tensor& x);
   Tensor operator()(const Tensor& x) { return forward(x); }
+  // f(forward(x)) computed in one pass where the module can: a layer whose op applies the
+  // activation f as it writes its output (ops/backend.hpp, FusedActivation) returns that, with the
+  // same values; the default returns an undefined tensor, meaning "apply f apart". Sequential
+  // calls it for a layer followed by a ReLU, Tanh or Sigmoid. A class that overrides forward of
+  // a layer that has this (Linear, Conv2d, ConvTranspose2d) overrides this too, or returns an
+  // undefined tensor from it.
+  virtual Tensor forward_activated(const Tensor& x, FusedActivation f);
   // One line naming the module and its configuration, e.g. "Linear(1024, 256)".
   virtual std::string str() const { return "Module"; }
 

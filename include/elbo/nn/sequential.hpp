@@ -1,4 +1,7 @@
-// Sequential: modules applied one after the other, y = f_k(… f_1(f_0(x))).
+// Sequential: modules applied one after the other, y = f_k(… f_1(f_0(x))). A layer followed by
+// ReLU, Tanh or Sigmoid runs both in one pass where the layer can (Module::forward_activated:
+// Linear, Conv2d and ConvTranspose2d apply the activation as their kernel writes the output),
+// with the same values as running them apart; the modules and their names stay as they are.
 //
 // The Sequential owns its layers and names them "0", "1", … in order, as PyTorch does, so the
 // parameters of an encoder's first convolution are "encoder.0.weight" and "encoder.0.bias".

@@ -56,6 +56,25 @@ const char* binary_op_name(BinaryOp op);
 
 enum class ReduceOp : uint8_t { sum, max };
 
+// The activations a kernel can apply to its output as it writes it: those whose derivative is a
+// function of the output y = f(z) alone, so that the backward pass needs y and not z:
+//   relu      f(z) = max(z, 0)          f'(z) = [y > 0]
+//   tanh      f(z) = tanh z             f'(z) = 1 − y²
+//   sigmoid   f(z) = 1 / (1 + e^−z)     f'(z) = y·(1 − y)
+// Each computes, to the bit, what the UnaryOp of the same name and its backward compute.
+enum class FusedActivation : uint8_t { none, relu, tanh, sigmoid };
+const char* activation_name(FusedActivation f);
+UnaryOp activation_op(FusedActivation f);  // the UnaryOp of the same name; f must not be none
+
+// What a kernel does to each element of its output, seen as [N, C, inner] (inner = OH·OW after
+// a convolution, 1 after a matrix product), while the output is still in its caches:
+//     y[n, c, k] ← f(y[n, c, k] + bias[c])       (no addition when bias is undefined)
+// The same values, to the bit, as adding the bias and then applying f in two passes.
+struct Epilogue {
+  Tensor bias;  // [C] or undefined
+  FusedActivation activation = FusedActivation::none;
+};
+
 // Geometry of a 2-D convolution over NCHW input x[N, C_in, H, W] with weight
 // w[C_out, C_in / groups, KH, KW] giving y[N, C_out, OH, OW], where
 //     OH = (H + 2·pad_h − dilation_h·(KH − 1) − 1) / stride_h + 1   (likewise OW).
@@ -112,6 +131,23 @@ class Backend {
   virtual void conv2d_backward_input(const ConvGeometry& g, const Tensor& gy, const Tensor& w, const Tensor& gx) = 0;
   virtual void conv2d_backward_weight(const ConvGeometry& g, const Tensor& x, const Tensor& gy,
                                       const Tensor& gw) = 0;
+
+  // The same kernels with an epilogue on their output (the convolution's y, the transposed
+  // convolution's output gx). The defaults run the kernel, then apply_epilogue.
+  virtual void conv2d_forward_epilogue(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor& y,
+                                       const Epilogue& e);
+  virtual void conv2d_backward_input_epilogue(const ConvGeometry& g, const Tensor& gy, const Tensor& w,
+                                              const Tensor& gx, const Epilogue& e);
+
+  // The epilogue on its own, in place on a contiguous y [N, C, ...]. The default adds the bias
+  // with binary and applies f with unary.
+  virtual void apply_epilogue(const Epilogue& e, const Tensor& y);
+  // The backward of y = f(z + b) for contiguous y, gy, gz [N, C, ...]:
+  //     gz = gy · f'(z), read from y;     gb[c] = Σ_{n, k} gz[n, c, k]   (when gb is defined)
+  // with gb's sums in the order reduce(sum) gives them, so that the result is the same as
+  // unary_backward followed by reduce. The default runs those two.
+  virtual void activation_backward(FusedActivation f, const Tensor& y, const Tensor& gy, const Tensor& gz,
+                                   const Tensor& gb);
 
   // Softmax (or log-softmax) over the last axis of a contiguous tensor, and its backward.
   virtual void softmax(bool log, const Tensor& x, const Tensor& y) = 0;

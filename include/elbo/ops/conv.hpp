@@ -8,7 +8,13 @@
 // Backward:
 //   conv2d:            dx = conv_transpose2d(g, w),  dw = Σ_n g ⋆ x (correlation),  db = Σ_{n,i,j} g
 //   conv_transpose2d:  dx = conv2d(g, w),            dw likewise with x and g exchanged
+//
+// With an activation f (ops/backend.hpp: relu, tanh, sigmoid) the op computes y = f(conv + b), the
+// bias and f applied by the kernel to each block of y while it is in the cache (Epilogue), with
+// the same values, bit for bit, as the op followed by f; the backward pass reads y instead of the
+// value before f, which is never stored, and sums the bias gradient in the same pass.
 #pragma once
+#include "elbo/ops/backend.hpp"
 #include "elbo/tensor.hpp"
 
 namespace elbo {
@@ -22,8 +28,10 @@ struct Conv2dOptions {
 };
 
 // x[N, C_in, H, W], weight[C_out, C_in/groups, KH, KW], bias[C_out] or undefined.
-Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& options = {});
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& options = {},
+              FusedActivation f = FusedActivation::none);
 // x[N, C_in, H, W], weight[C_in, C_out/groups, KH, KW], bias[C_out] or undefined.
-Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& options = {});
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& options = {},
+                        FusedActivation f = FusedActivation::none);
 
 }  // namespace elbo

@@ -1,7 +1,9 @@
 // Matrix products through the backend's GEMM (OpenBLAS on the CPU, cuBLAS on CUDA).
 //   C = A·B:          dA = G·Bᵀ,  dB = Aᵀ·G
 //   y = x·Wᵀ + b:     dx = G·W,   dW = Gᵀ·x,   db = Σ_rows G     (linear, W is [out, in])
+//   y = f(x·Wᵀ + b):  G' = G·f'(·) read from y, then as above with G'   (linear with an activation)
 #pragma once
+#include "elbo/ops/backend.hpp"
 #include "elbo/tensor.hpp"
 
 namespace elbo {
@@ -10,7 +12,9 @@ namespace elbo {
 // accepted (reshape it to [K, 1]). Both 2-D: a plain matrix product.
 Tensor matmul(const Tensor& a, const Tensor& b);
 
-// x[N, in] · weight[out, in]ᵀ + bias[out]; bias may be undefined.
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
+// f(x[N, in] · weight[out, in]ᵀ + bias[out]); bias may be undefined. The bias and the activation
+// f (ops/backend.hpp) are applied in one pass over the product, with the same values, bit for
+// bit, as adding the bias and applying f apart; the backward pass reads the output.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, FusedActivation f = FusedActivation::none);
 
 }  // namespace elbo

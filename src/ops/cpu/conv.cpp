@@ -4,13 +4,15 @@
 //   backward_input   gx[n,c,h,v] = Σ_{o,p,q} w[o,c,p,q] · gy[n,o,i,j]   over s·i − pad + d·p = h, s·j − pad + d·q = v
 //   backward_weight  gw[o,c,p,q] = Σ_{n,i,j}  gy[n,o,i,j] · x[n,c, s·i − pad + d·p, s·j − pad + d·q]
 //
-// (c runs over the channels of o's group.) Each becomes a sum of "taps": for a vector of
-// consecutive output positions, every term reads one vector of a staged input at a fixed offset,
-// so the sums are the register tiles of conv_tiles.hpp (AVX-512 FMA, weights broadcast).
+// (c runs over the channels of o's group.) forward and backward_input become sums of "taps": for
+// a vector of consecutive output positions, every term reads one vector of a staged input at a
+// fixed offset, so the sums are the tap tiles of conv_tiles.hpp (AVX-512 FMA, weights broadcast).
+// backward_weight sums outer products instead (weight tiles: a vector of output channels of gy
+// times each tap's input value, broadcast); see backward_weight below.
 //
 // Staging. Write a kernel offset as d·p − pad = s·shift(p) + phase(p) with 0 ≤ phase(p) < s.
 // Input row s·i − pad + d·p is then row i + shift(p) of the phase plane x[s·ρ + phase(p)].
-//   forward, backward_weight: for each channel, row phase r and kernel column q, the plane
+//   forward: for each channel, row phase r and kernel column q, the plane
 //       X[r, q][ρ][j] = x[s·ρ + r][s·j − pad + d·q]          (zero outside x)
 //   has one column per output column j, so tap (p, q) of output (i, j) is element
 //   (i + shift(p), j) of plane (phase(p), q): the output position plus a fixed offset.
@@ -34,9 +36,9 @@
 //
 // Parallelism and determinism. forward and backward_input split the batch into blocks of samples,
 // one thread per block, each output written once. backward_weight splits the (channel, tap)
-// columns of gw among the threads; each thread sums its outputs over the whole batch in sample
-// order (lane-wise, the lanes summed once at the end). Every output is a sum in an order fixed by
-// the shapes, so the results are bit-identical for any number of threads.
+// columns of gw among the threads; each thread sums its outputs over the whole batch in the order
+// (sample, row, column). Every output is a sum in an order fixed by the shapes, so the results
+// are bit-identical for any number of threads.
 #include <omp.h>
 
 #include <algorithm>
@@ -44,6 +46,7 @@
 
 #include "ops/cpu/conv_tiles.hpp"
 #include "ops/cpu/cpu_kernels.hpp"
+#include "ops/cpu/parallel.hpp"
 
 namespace elbo::cpu {
 
@@ -120,6 +123,31 @@ void stage_planes(const T* src, int64_t src_stride, int64_t src_rows, int64_t sr
             d[i * cols + l] = b + step_w * l >= 0 && b + step_w * l < src_cols ? row[step_w * l] : T(0);
       }
       for (int64_t i = i1; i < rows; ++i) L::store(d + i * cols, keep, L::zero());
+    }
+  }
+}
+
+// For each of `count` planes k (source src + k·src_stride, destination dst + k·dst_stride), the
+// source plane (rows × cols) with its padding made explicit:
+//     dst[r][u] = src[r − pad_h][u − pad_w]    for r < dst_rows, u < dst_cols, zero outside src.
+// Row by row, so that the source is read in order (it is usually not in the cache yet).
+template <class T>
+void pad_planes(const T* src, int64_t src_stride, int64_t rows, int64_t cols, int64_t pad_h, int64_t pad_w,
+                int64_t dst_rows, int64_t dst_cols, T* dst, int64_t dst_stride, int64_t count) {
+  using L = Lanes<T>;
+  constexpr int64_t W = L::width;
+  for (int64_t k = 0; k < count; ++k) {
+    const T* plane = src + k * src_stride;
+    T* out = dst + k * dst_stride;
+    for (int64_t r = 0; r < dst_rows; ++r, out += dst_cols) {
+      const int64_t h = r - pad_h;
+      if (h < 0 || h >= rows) {
+        std::fill_n(out, dst_cols, T(0));
+        continue;
+      }
+      const T* row = plane + h * cols - pad_w;  // row[u] is source column u − pad_w
+      for (int64_t u = 0; u < dst_cols; u += W)
+        L::store(out + u, L::first(dst_cols - u), L::load(L::lanes(pad_w - u, cols + pad_w - u), row + u));
     }
   }
 }
@@ -258,11 +286,11 @@ void run_tap_tiles(conv::TapTileArgs<T> a, const TileSpan& span, const T* weight
   }
 }
 
-// The staged planes X[r, q] of the forward pass and the weight gradient (see the top) for a
-// block of `samples` samples, laid out [channel][r, q][sample][row][column]: a plane has rows
-// [row_lo, row_lo + rows) × OW columns, and the planes of one (r, q) for the block's samples are
-// consecutive, so that a tap walks contiguous memory from sample to sample. W zeros follow each
-// such run: the last vector of a plane may read up to W − 1 elements past it.
+// The staged planes X[r, q] of the forward pass (see the top) for a block of `samples` samples,
+// laid out [channel][r, q][sample][row][column]: a plane has rows [row_lo, row_lo + rows) × OW
+// columns, and the planes of one (r, q) for the block's samples are consecutive, so that a tap
+// walks contiguous memory from sample to sample. W elements of slack follow each such run: the
+// last vector of a plane may read up to W − 1 elements past it, into lanes that are never stored.
 struct InputPlanes {
   int64_t row_lo, rows, plane, kind, channel;
   InputPlanes(const ConvGeometry& g, int64_t samples, int64_t W) {
@@ -287,18 +315,12 @@ struct InputPlanes {
         stage_planes(src, g.H * g.W, g.H, g.W, g.stride_h, r, g.stride_w, g.dilation_w * q - g.pad_w, row_lo, rows, g.OW,
                      dst + (r * g.KW + q) * kind, channel, count);
   }
-  // Zeros the W elements after each run of `count` channels from dst.
-  template <class T>
-  void zero_slack(const ConvGeometry& g, T* dst, int64_t count, int64_t W) const {
-    for (int64_t c = 0; c < count; ++c)
-      for (int64_t k = 0; k < g.stride_h * g.KW; ++k) std::fill_n(dst + c * channel + (k + 1) * kind - W, W, T(0));
-  }
 };
 
 // ---- forward ------------------------------------------------------------------------------------
 
 template <class T>
-void forward(const ConvGeometry& g, const T* x, const T* w, T* y) {
+void forward(const ConvGeometry& g, const T* x, const T* w, T* y, const Epilogue* e) {
   constexpr int64_t W = Lanes<T>::width;
   const int64_t cin = g.C_in / g.groups, cout = g.C_out / g.groups, KK = g.KH * g.KW, K = cin * KK;
   const int64_t out_plane = g.OH * g.OW, vectors = ceil_div(out_plane, W);
@@ -316,27 +338,30 @@ void forward(const ConvGeometry& g, const T* x, const T* w, T* y) {
   const int64_t stage_size = g.C_in * chs;
   Scratch<T> stage(threads * stage_size);
 
-#pragma omp parallel for schedule(static) num_threads(static_cast<int>(std::min<int64_t>(threads, blocks)))
-  for (int64_t blk = 0; blk < blocks; ++blk) {
-    const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
-    T* xs = stage.get() + omp_get_thread_num() * stage_size;
-    for (int64_t b = 0; b < nb; ++b) planes.stage(g, x + (n0 + b) * g.C_in * g.H * g.W, xs + b * planes.plane, g.C_in);
-    const int64_t next = std::clamp<int64_t>(g.N - n0 - nb, 0, B);  // samples in the next block
-    Prefetcher prefetch(x + (n0 + nb) * g.C_in * g.H * g.W, next * g.C_in * g.H * g.W * int64_t(sizeof(T)), 0, 1,
-                        g.groups * tap_tile_count(TileSpan{out_plane, vectors, nb, cout}, cin, KK));
-    for (int64_t grp = 0; grp < g.groups; ++grp) {
-      conv::TapTileArgs<T> a;
-      a.tap_offset = tap_offset.get();
-      a.channels = cin;
-      a.taps = KK;
-      a.channel_stride = chs;
-      a.out_row_stride = out_plane;
-      run_tap_tiles<T>(
-          a, TileSpan{out_plane, vectors, nb, cout}, packed.get() + grp * cout * K, K,
-          [&](int64_t b, int64_t k) { return xs + grp * cin * chs + b * planes.plane + k * W; },
-          [&](int64_t b, int64_t k) { return y + ((n0 + b) * g.C_out + grp * cout) * out_plane + k * W; }, prefetch);
+  parallel_for(blocks, true, [&](int64_t first, int64_t last, int tid) {
+    for (int64_t blk = first; blk < last; ++blk) {
+      const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
+      T* xs = stage.get() + tid * stage_size;
+      for (int64_t b = 0; b < nb; ++b)
+        planes.stage(g, x + (n0 + b) * g.C_in * g.H * g.W, xs + b * planes.plane, g.C_in);
+      const int64_t next = std::clamp<int64_t>(g.N - n0 - nb, 0, B);  // samples in the next block
+      Prefetcher prefetch(x + (n0 + nb) * g.C_in * g.H * g.W, next * g.C_in * g.H * g.W * int64_t(sizeof(T)), 0, 1,
+                          g.groups * tap_tile_count(TileSpan{out_plane, vectors, nb, cout}, cin, KK));
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        conv::TapTileArgs<T> a;
+        a.tap_offset = tap_offset.get();
+        a.channels = cin;
+        a.taps = KK;
+        a.channel_stride = chs;
+        a.out_row_stride = out_plane;
+        run_tap_tiles<T>(
+            a, TileSpan{out_plane, vectors, nb, cout}, packed.get() + grp * cout * K, K,
+            [&](int64_t b, int64_t k) { return xs + grp * cin * chs + b * planes.plane + k * W; },
+            [&](int64_t b, int64_t k) { return y + ((n0 + b) * g.C_out + grp * cout) * out_plane + k * W; }, prefetch);
+      }
+      if (e) epilogue_samples(*e, y + n0 * g.C_out * out_plane, nb, g.C_out, out_plane);
     }
-  }
+  });
 }
 
 // ---- backward_input -----------------------------------------------------------------------------
@@ -382,7 +407,7 @@ struct OutputPhases {
 // when there are few output channels: 2.7 ms against 1.2 ms for the VAE's last layer (32 → 1
 // channels, 32x32 → 64x64, batch 64, one core). The additions run in a fixed (p, q) order.
 template <class T>
-void backward_input_columns(const ConvGeometry& g, const T* gy, const T* w, T* gx) {
+void backward_input_columns(const ConvGeometry& g, const T* gy, const T* w, T* gx, const Epilogue* e) {
   constexpr int64_t W = Lanes<T>::width;
   const Axis ah = rows_axis(g), aw = cols_axis(g);
   const int64_t cin = g.C_in / g.groups, cout = g.C_out / g.groups, KK = g.KH * g.KW, rows = cin * KK;
@@ -400,52 +425,53 @@ void backward_input_columns(const ConvGeometry& g, const T* gy, const T* w, T* g
   const int64_t stage_size = B * g.C_out * pitch + W, cols_size = B * g.C_in * KK * pitch, ostage_size = B * g.C_in * HW;
   Scratch<T> stage(threads * stage_size), columns(threads * cols_size), ostage(threads * ostage_size);
 
-#pragma omp parallel for schedule(static) num_threads(static_cast<int>(std::min<int64_t>(threads, blocks)))
-  for (int64_t blk = 0; blk < blocks; ++blk) {
-    const int tid = omp_get_thread_num();
-    const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
-    T* ys = stage.get() + tid * stage_size;
-    T* cols = columns.get() + tid * cols_size;
-    // gy's planes, each padded to whole vectors.
-    stage_planes(gy + n0 * g.C_out * P, P, g.OH, g.OW, 1, 0, 1, 0, 0, g.OH, g.OW, ys, pitch, nb * g.C_out);
-    std::fill(ys + nb * g.C_out * pitch, ys + nb * g.C_out * pitch + W, T(0));
-    const int64_t next = std::clamp<int64_t>(g.N - n0 - nb, 0, B);
-    Prefetcher prefetch(gy + (n0 + nb) * g.C_out * P, next * g.C_out * P * int64_t(sizeof(T)), 0, 1,
-                        g.groups * tap_tile_count(TileSpan{P, vectors, nb, rows}, cout, 1));
-    for (int64_t grp = 0; grp < g.groups; ++grp) {
-      conv::TapTileArgs<T> a;
-      a.tap_offset = &no_offset;
-      a.channels = cout;
-      a.taps = 1;
-      a.channel_stride = pitch;
-      a.out_row_stride = pitch;
-      run_tap_tiles<T>(
-          a, TileSpan{P, vectors, nb, rows}, packed.get() + grp * rows * cout, cout,
-          [&](int64_t b, int64_t k) { return ys + (b * g.C_out + grp * cout) * pitch + k * W; },
-          [&](int64_t b, int64_t k) { return cols + (b * g.C_in + grp * cin) * KK * pitch + k * W; }, prefetch);
-    }
-    T* out = direct ? gx + n0 * g.C_in * HW : ostage.get() + tid * ostage_size;
-    std::fill(out, out + nb * g.C_in * HW, T(0));
-    for (int64_t c = 0; c < nb * g.C_in; ++c)
-      for (int64_t p = 0; p < g.KH; ++p)
-        for (int64_t q = 0; q < g.KW; ++q) {
-          const int64_t f = ah.phase(p) * phases.sw + aw.phase(q);
-          add_shifted(cols + (c * KK + p * g.KW + q) * pitch, g.OH, g.OW, ah.shift(p), aw.shift(q),
-                      out + c * HW + phases.offset[f], phases.rows(f), phases.pitch[f % phases.sw]);
-        }
-    if (!direct)
+  parallel_for(blocks, true, [&](int64_t first, int64_t last, int tid) {
+    for (int64_t blk = first; blk < last; ++blk) {
+      const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
+      T* ys = stage.get() + tid * stage_size;
+      T* cols = columns.get() + tid * cols_size;
+      // gy's planes, each padded to whole vectors.
+      stage_planes(gy + n0 * g.C_out * P, P, g.OH, g.OW, 1, 0, 1, 0, 0, g.OH, g.OW, ys, pitch, nb * g.C_out);
+      std::fill(ys + nb * g.C_out * pitch, ys + nb * g.C_out * pitch + W, T(0));
+      const int64_t next = std::clamp<int64_t>(g.N - n0 - nb, 0, B);
+      Prefetcher prefetch(gy + (n0 + nb) * g.C_out * P, next * g.C_out * P * int64_t(sizeof(T)), 0, 1,
+                          g.groups * tap_tile_count(TileSpan{P, vectors, nb, rows}, cout, 1));
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        conv::TapTileArgs<T> a;
+        a.tap_offset = &no_offset;
+        a.channels = cout;
+        a.taps = 1;
+        a.channel_stride = pitch;
+        a.out_row_stride = pitch;
+        run_tap_tiles<T>(
+            a, TileSpan{P, vectors, nb, rows}, packed.get() + grp * rows * cout, cout,
+            [&](int64_t b, int64_t k) { return ys + (b * g.C_out + grp * cout) * pitch + k * W; },
+            [&](int64_t b, int64_t k) { return cols + (b * g.C_in + grp * cin) * KK * pitch + k * W; }, prefetch);
+      }
+      T* out = direct ? gx + n0 * g.C_in * HW : ostage.get() + tid * ostage_size;
+      std::fill(out, out + nb * g.C_in * HW, T(0));
       for (int64_t c = 0; c < nb * g.C_in; ++c)
-        interleave_phases(out + c * HW, phases.offset.get(), phases.pitch.get(), phases.sh, phases.sw,
-                          gx + (n0 * g.C_in + c) * HW, g.H, g.W);
-  }
+        for (int64_t p = 0; p < g.KH; ++p)
+          for (int64_t q = 0; q < g.KW; ++q) {
+            const int64_t f = ah.phase(p) * phases.sw + aw.phase(q);
+            add_shifted(cols + (c * KK + p * g.KW + q) * pitch, g.OH, g.OW, ah.shift(p), aw.shift(q),
+                        out + c * HW + phases.offset[f], phases.rows(f), phases.pitch[f % phases.sw]);
+          }
+      if (!direct)
+        for (int64_t c = 0; c < nb * g.C_in; ++c)
+          interleave_phases(out + c * HW, phases.offset.get(), phases.pitch.get(), phases.sh, phases.sw,
+                            gx + (n0 * g.C_in + c) * HW, g.H, g.W);
+      if (e) epilogue_samples(*e, gx + n0 * g.C_in * HW, nb, g.C_in, HW);
+    }
+  });
 }
 
 template <class T>
-void backward_input(const ConvGeometry& g, const T* gy, const T* w, T* gx) {
+void backward_input(const ConvGeometry& g, const T* gy, const T* w, T* gx, const Epilogue* e) {
   constexpr int64_t W = Lanes<T>::width;
   const Axis ah = rows_axis(g), aw = cols_axis(g);
   const int64_t cin = g.C_in / g.groups, cout = g.C_out / g.groups, KK = g.KH * g.KW, HW = g.H * g.W;
-  if (cin < conv::kMaxRows) return backward_input_columns(g, gy, w, gx);
+  if (cin < conv::kMaxRows) return backward_input_columns(g, gy, w, gx, e);
   const OutputPhases phases(g);
   const int64_t sw = phases.sw;
 
@@ -494,134 +520,185 @@ void backward_input(const ConvGeometry& g, const T* gy, const T* w, T* gx) {
   const int64_t stage_size = B * g.C_out * chs + W, ostage_size = direct ? 0 : B * g.C_in * HW;
   Scratch<T> stage(threads * stage_size), ostage(threads * ostage_size);
 
-#pragma omp parallel for schedule(static) num_threads(static_cast<int>(std::min<int64_t>(threads, blocks)))
-  for (int64_t blk = 0; blk < blocks; ++blk) {
-    const int tid = omp_get_thread_num();
-    const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
-    T* ys = stage.get() + tid * stage_size;
-    for (int64_t q = 0; q < g.KW; ++q)
-      stage_planes(gy + n0 * g.C_out * g.OH * g.OW, g.OH * g.OW, g.OH, g.OW, 1, 0, 1, -aw.shift(q), row_lo, rows,
-                   phases.pitch[aw.phase(q)], ys + plane_offset[q], chs, nb * g.C_out);
-    std::fill(ys + nb * g.C_out * chs, ys + nb * g.C_out * chs + W, T(0));
-    int64_t tiles = 0;
-    for (int64_t f = 0; f < phases.count; ++f) tiles += g.groups * tap_tile_count(span_of(f, nb), cout, tap_begin[f + 1] - tap_begin[f]);
-    const int64_t next = std::clamp<int64_t>(g.N - n0 - nb, 0, B);
-    Prefetcher prefetch(gy + (n0 + nb) * g.C_out * g.OH * g.OW, next * g.C_out * g.OH * g.OW * int64_t(sizeof(T)), 0,
-                        1, tiles);
-    T* out = direct ? gx + n0 * g.C_in * HW : ostage.get() + tid * ostage_size;
-    for (int64_t f = 0; f < phases.count; ++f) {
-      if (span_of(f, nb).plane == 0) continue;
-      const int64_t taps = tap_begin[f + 1] - tap_begin[f];
-      for (int64_t grp = 0; grp < g.groups; ++grp) {
-        conv::TapTileArgs<T> a;
-        a.tap_offset = tap_offset.get() + tap_begin[f];
-        a.channels = cout;
-        a.taps = taps;
-        a.channel_stride = chs;
-        a.out_row_stride = HW;
-        run_tap_tiles<T>(
-            a, span_of(f, nb), packed.get() + g.C_in * cout * tap_begin[f] + grp * cin * cout * taps, cout * taps,
-            [&](int64_t b, int64_t k) { return ys + (b * g.C_out + grp * cout) * chs + k * W; },
-            [&](int64_t b, int64_t k) { return out + (b * g.C_in + grp * cin) * HW + phases.offset[f] + k * W; }, prefetch);
+  parallel_for(blocks, true, [&](int64_t first, int64_t last, int tid) {
+    for (int64_t blk = first; blk < last; ++blk) {
+      const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
+      T* ys = stage.get() + tid * stage_size;
+      for (int64_t q = 0; q < g.KW; ++q)
+        stage_planes(gy + n0 * g.C_out * g.OH * g.OW, g.OH * g.OW, g.OH, g.OW, 1, 0, 1, -aw.shift(q), row_lo, rows,
+                     phases.pitch[aw.phase(q)], ys + plane_offset[q], chs, nb * g.C_out);
+      std::fill(ys + nb * g.C_out * chs, ys + nb * g.C_out * chs + W, T(0));
+      int64_t tiles = 0;
+      for (int64_t f = 0; f < phases.count; ++f)
+        tiles += g.groups * tap_tile_count(span_of(f, nb), cout, tap_begin[f + 1] - tap_begin[f]);
+      const int64_t next = std::clamp<int64_t>(g.N - n0 - nb, 0, B);
+      Prefetcher prefetch(gy + (n0 + nb) * g.C_out * g.OH * g.OW, next * g.C_out * g.OH * g.OW * int64_t(sizeof(T)), 0,
+                          1, tiles);
+      T* out = direct ? gx + n0 * g.C_in * HW : ostage.get() + tid * ostage_size;
+      for (int64_t f = 0; f < phases.count; ++f) {
+        if (span_of(f, nb).plane == 0) continue;
+        const int64_t taps = tap_begin[f + 1] - tap_begin[f];
+        for (int64_t grp = 0; grp < g.groups; ++grp) {
+          conv::TapTileArgs<T> a;
+          a.tap_offset = tap_offset.get() + tap_begin[f];
+          a.channels = cout;
+          a.taps = taps;
+          a.channel_stride = chs;
+          a.out_row_stride = HW;
+          run_tap_tiles<T>(
+              a, span_of(f, nb), packed.get() + g.C_in * cout * tap_begin[f] + grp * cin * cout * taps, cout * taps,
+              [&](int64_t b, int64_t k) { return ys + (b * g.C_out + grp * cout) * chs + k * W; },
+              [&](int64_t b, int64_t k) { return out + (b * g.C_in + grp * cin) * HW + phases.offset[f] + k * W; }, prefetch);
+        }
       }
+      if (!direct)
+        for (int64_t c = 0; c < nb * g.C_in; ++c)
+          interleave_phases(out + c * HW, phases.offset.get(), phases.pitch.get(), phases.sh, phases.sw,
+                            gx + (n0 * g.C_in + c) * HW, g.H, g.W);
+      if (e) epilogue_samples(*e, gx + n0 * g.C_in * HW, nb, g.C_in, HW);
     }
-    if (!direct)
-      for (int64_t c = 0; c < nb * g.C_in; ++c)
-        interleave_phases(out + c * HW, phases.offset.get(), phases.pitch.get(), phases.sh, phases.sw,
-                          gx + (n0 * g.C_in + c) * HW, g.H, g.W);
-  }
+  });
 }
 
 // ---- backward_weight ----------------------------------------------------------------------------
 
+// gyt[s][i·OW + j][group][o] = gy[s][group·cout + o][i][j] for s < samples: the output gradient
+// with the output channels innermost, each group's padded with zeros to whole vectors (cvec of
+// them). Transposed W × W values at a time.
+template <class T>
+void transpose_output_gradient(const ConvGeometry& g, const T* gy, int64_t samples, int64_t cvec, T* gyt) {
+  using L = Lanes<T>;
+  constexpr int64_t W = L::width;
+  const int64_t cout = g.C_out / g.groups, P = g.OH * g.OW, stride = g.groups * cvec * W;
+  for (int64_t s = 0; s < samples; ++s)
+    for (int64_t grp = 0; grp < g.groups; ++grp)
+      for (int64_t ob = 0; ob < cvec; ++ob) {
+        const int64_t o0 = ob * W, rows = std::min(W, cout - o0);
+        const T* src = gy + (s * g.C_out + grp * cout + o0) * P;
+        T* dst = gyt + s * P * stride + (grp * cvec + ob) * W;
+        for (int64_t pos = 0; pos < P; pos += W) {
+          const typename L::Mask m = L::first(P - pos);
+          typename L::V v[W];
+          for (int64_t r = 0; r < W; ++r) v[r] = r < rows ? L::load(m, src + r * P + pos) : L::zero();
+          L::transpose(v);
+          for (int64_t k = 0; k < W && pos + k < P; ++k) L::store(dst + (pos + k) * stride, L::all, v[k]);
+        }
+      }
+}
+
+// gw[o, c, p, q] = Σ_{n,i,j} gy[n,o,i,j] · x[n, c, s·i − pad + d·p, s·j − pad + d·q], as outer
+// products (conv_tiles.hpp, weight_tile): for each output position in turn, one vector of gy over
+// output channels times each tap's input value, broadcast. The batch is walked in chunks of
+// samples, each staged twice:
+//   gyt   gy with the output channels innermost (transpose_output_gradient);
+//   xp    each input plane with its padding made explicit: xp[r][u] = x[r − pad_h][u − pad_w],
+//         zero outside x, up to the last row and column a tap reads. Tap (p, q) of output (i, j)
+//         is then xp[s·i + d·p][s·j + d·q], inside the plane.
+// The taps of a group form runs of Q consecutive kernel columns (with dilation 1 along the
+// columns, else Q = 1), U runs per tile. Parallelism and determinism: the tiles of runs are split
+// among the threads, each thread staging its own chunks; every weight's gradient is one chain of
+// FMAs over the positions in the order (sample, row, column), carried from chunk to chunk in acc,
+// the same whatever the number of threads. (One running sum per weight, as PyTorch's CPU kernels
+// keep: over N·OH·OW terms its rounding error grows like √(N·OH·OW) units of f32 roundoff.)
+// Against the lane-wise dot products this replaced, the outer products need neither a sum of
+// lanes per weight nor 16 partial sums per weight carried between chunks, and read the input
+// from one padded copy instead of KW shifted ones: the weight gradients of the VAE's layers took
+// 0.35–0.95 of their former time on one core of the Zen 5 machine of docs/BENCHMARKS.md.
 template <class T>
 void backward_weight(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
   using L = Lanes<T>;
   constexpr int64_t W = L::width;
-  constexpr int64_t MO = conv::kMaxDotRows, NT = conv::kMaxDotTaps;
-  const int64_t cin = g.C_in / g.groups, cout = g.C_out / g.groups, KK = g.KH * g.KW;
-  const int64_t out_plane = g.OH * g.OW, vectors = ceil_div(out_plane, W);
-  // The batch is walked in chunks of samples (about kChunkPositions output positions); the
-  // lane-wise sums carry over from chunk to chunk.
-  constexpr int64_t kChunkPositions = 1024;
-  const int64_t chunk = std::clamp<int64_t>(ceil_div(kChunkPositions, out_plane), 1, g.N);
-  const InputPlanes planes(g, chunk, W);
-  const int64_t chs = planes.channel;
-  Scratch<int64_t> tap_offset(KK);
-  for (int64_t p = 0; p < g.KH; ++p)
-    for (int64_t q = 0; q < g.KW; ++q) tap_offset[p * g.KW + q] = planes.tap_offset(g, p, q);
+  const int64_t cin = g.C_in / g.groups, cout = g.C_out / g.groups, KK = g.KH * g.KW, group_taps = cin * KK;
+  const int64_t P = g.OH * g.OW, HW = g.H * g.W;
+  const int64_t cvec = ceil_div(cout, W), gy_stride = g.groups * cvec * W;
+  const int64_t xp_rows = g.stride_h * (g.OH - 1) + g.dilation_h * (g.KH - 1) + 1;
+  const int64_t xp_cols = g.stride_w * (g.OW - 1) + g.dilation_w * (g.KW - 1) + 1, xp_plane = xp_rows * xp_cols;
+  const int Q = g.dilation_w == 1 && g.KW <= conv::kMaxRun ? static_cast<int>(g.KW) : 1;
+  const int64_t row_runs = g.KW / Q, group_runs = cin * g.KH * row_runs;
+  const int U = conv::runs_per_tile(Q);
+  const int64_t run_tiles = ceil_div(group_runs, U), all_run_tiles = g.groups * run_tiles;
+  const int RV = static_cast<int>(std::min<int64_t>(conv::kMaxRowVectors, cvec));
+  const int64_t row_tiles = ceil_div(cvec, RV), tile_size = RV * U * Q * W;
+  // Samples per chunk: its gyt (about 96 KiB) and its padded input (at most about 512 KiB) stay in
+  // the L2 cache while the tiles pass over them.
+  const int64_t chunk = std::clamp<int64_t>(std::min((96 << 10) / (P * gy_stride * int64_t(sizeof(T))),
+                                                     (512 << 10) / (g.C_in * xp_plane * int64_t(sizeof(T)))),
+                                            1, g.N);
 
-  // Work: tiles of NT consecutive (c, p, q) columns of a group × tiles of MO output channels.
-  const int64_t group_taps = cin * KK, tap_tiles = ceil_div(group_taps, NT), row_tiles = ceil_div(cout, MO);
-  const int64_t all_tap_tiles = g.groups * tap_tiles;
-  const int threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), all_tap_tiles));
-  const int64_t xs_size = g.C_in * chs;
-  Scratch<T> xstage(threads * xs_size);
-  Scratch<T> acc(all_tap_tiles * row_tiles * MO * NT * W);
+  const int threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), all_run_tiles));
+  const int64_t gyt_size = chunk * P * gy_stride, xp_size = g.C_in * chunk * xp_plane;
+  Scratch<T> gyt_stage(threads * gyt_size), xp_stage(threads * xp_size);
+  Scratch<T> acc(all_run_tiles * row_tiles * tile_size);
+  // Run k of a group: channel k / (KH·row_runs), kernel row (k / row_runs) mod KH, first column (k mod row_runs)·Q.
+  auto run_channel = [&](int64_t tile, int64_t k) { return tile / run_tiles * cin + k / (g.KH * row_runs); };
 
-#pragma omp parallel num_threads(threads)
-  {
-    const int64_t tid = omp_get_thread_num(), nth = omp_get_num_threads();
-    // This thread's tap tiles, and the input channels they read.
-    const int64_t lo = all_tap_tiles * tid / nth, hi = all_tap_tiles * (tid + 1) / nth;
-    if (lo < hi) {
-      auto channel_of = [&](int64_t tile, int64_t t) {
-        const int64_t j = std::min((tile % tap_tiles) * NT + t, group_taps - 1);
-        return (tile / tap_tiles) * cin + j / KK;
-      };
-      const int64_t c_lo = channel_of(lo, 0), c_hi = channel_of(hi - 1, NT - 1);
-      T* xs = xstage.get() + tid * xs_size;
-      planes.zero_slack(g, xs + c_lo * chs, c_hi + 1 - c_lo, W);
-
-      for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
-        const int64_t cs = std::min(chunk, g.N - n0);
-        for (int64_t s = 0; s < cs; ++s)
-          planes.stage(g, x + ((n0 + s) * g.C_in + c_lo) * g.H * g.W, xs + c_lo * chs + s * planes.plane, c_hi + 1 - c_lo);
-        // The next chunk's inputs (this thread's channels) and output gradients.
-        const int64_t next = std::clamp<int64_t>(g.N - n0 - cs, 0, chunk), steps = (hi - lo) * row_tiles;
-        Prefetcher next_x(x + ((n0 + cs) * g.C_in + c_lo) * g.H * g.W, (c_hi + 1 - c_lo) * g.H * g.W * int64_t(sizeof(T)),
-                          g.C_in * g.H * g.W * int64_t(sizeof(T)), next, steps);
-        Prefetcher next_gy(gy + (n0 + cs) * g.C_out * out_plane, next * g.C_out * out_plane * int64_t(sizeof(T)), 0, 1, steps);
-        // Σ over this chunk for each of this thread's tiles: tap tiles outer, so that a tap
-        // tile's input planes stay in the L1 cache while the row tiles pass over them.
-        for (int64_t tile = lo; tile < hi; ++tile) {
-          const int64_t grp = tile / tap_tiles, j0 = (tile % tap_tiles) * NT;
-          const int nt = static_cast<int>(std::min(NT, group_taps - j0));
-          conv::DotTileArgs<T> a;
-          for (int t = 0; t < nt; ++t) {
-            const int64_t j = j0 + t;
-            a.x[t] = xs + (grp * cin + j / KK) * chs + tap_offset[j % KK];
-          }
-          a.vectors = vectors;
-          a.samples = cs;
-          a.gy_row_stride = out_plane;
-          a.gy_sample_stride = g.C_out * out_plane;
-          a.x_sample_stride = planes.plane;
-          a.first = n0 == 0;
-          a.last = L::first(out_plane - (vectors - 1) * W);
-          for (int64_t rt = 0; rt < row_tiles; ++rt) {
-            const int mo = static_cast<int>(std::min(MO, cout - rt * MO));
-            a.acc = acc.get() + (tile * row_tiles + rt) * MO * NT * W;
-            a.gy = gy + (n0 * g.C_out + grp * cout + rt * MO) * out_plane;
-            conv::kDotTiles<T>[mo - 1][nt - 1](a);
-            next_x.step();
-            next_gy.step();
-          }
-        }
-      }
-      // gw[o, j] = Σ of the lanes of its accumulator.
+  parallel_for(all_run_tiles, true, [&](int64_t lo, int64_t hi, int tid) {
+    T* gyt = gyt_stage.get() + tid * gyt_size;
+    T* xp = xp_stage.get() + tid * xp_size;
+    // The input channels this thread's tiles read.
+    const int64_t c_lo = run_channel(lo, lo % run_tiles * U);
+    const int64_t c_hi = run_channel(hi - 1, std::min<int64_t>(group_runs, (hi - 1) % run_tiles * U + U) - 1) + 1;
+    const int64_t steps = (hi - lo) * row_tiles;
+    for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
+      const int64_t cs = std::min(chunk, g.N - n0);
+      transpose_output_gradient(g, gy + n0 * g.C_out * P, cs, cvec, gyt);
+      // The chunk's input planes, sample by sample: the channels of a sample are contiguous.
+      for (int64_t s = 0; s < cs; ++s)
+        pad_planes(x + ((n0 + s) * g.C_in + c_lo) * HW, HW, g.H, g.W, g.pad_h, g.pad_w, xp_rows, xp_cols,
+                   xp + (c_lo * chunk + s) * xp_plane, chunk * xp_plane, c_hi - c_lo);
+      // The next chunk's inputs and output gradients, requested a share at a time between tiles.
+      const int64_t next = std::clamp<int64_t>(g.N - n0 - cs, 0, chunk);
+      Prefetcher next_x(x + ((n0 + cs) * g.C_in + c_lo) * HW, (c_hi - c_lo) * HW * int64_t(sizeof(T)),
+                        g.C_in * HW * int64_t(sizeof(T)), next, steps);
+      Prefetcher next_gy(gy + (n0 + cs) * g.C_out * P, next * g.C_out * P * int64_t(sizeof(T)), 0, 1, steps);
       for (int64_t tile = lo; tile < hi; ++tile) {
-        const int64_t grp = tile / tap_tiles, j0 = (tile % tap_tiles) * NT, nt = std::min(NT, group_taps - j0);
+        const int64_t grp = tile / run_tiles, k0 = tile % run_tiles * U;
+        const int runs = static_cast<int>(std::min<int64_t>(U, group_runs - k0));
+        conv::WeightTileArgs<T> a;
+        for (int u = 0; u < runs; ++u) {
+          const int64_t k = k0 + u, p = k / row_runs % g.KH, q0 = k % row_runs * Q;
+          a.x[u] = xp + run_channel(tile, k) * chunk * xp_plane + g.dilation_h * p * xp_cols + g.dilation_w * q0;
+        }
+        a.samples = cs;
+        a.rows = g.OH;
+        a.cols = g.OW;
+        a.gy_position_stride = gy_stride;
+        a.gy_sample_stride = P * gy_stride;
+        a.x_row_stride = g.stride_h * xp_cols;
+        a.x_col_stride = g.stride_w;
+        a.x_sample_stride = xp_plane;
+        a.first = n0 == 0;
         for (int64_t rt = 0; rt < row_tiles; ++rt) {
-          const int64_t mo = std::min(MO, cout - rt * MO);
-          const T* a = acc.get() + (tile * row_tiles + rt) * MO * NT * W;
-          for (int64_t r = 0; r < mo; ++r)
-            for (int64_t t = 0; t < nt; ++t)
-              gw[(grp * cout + rt * MO + r) * group_taps + j0 + t] = L::sum(L::load(a + (r * nt + t) * W));
+          const int rv = static_cast<int>(std::min<int64_t>(RV, cvec - rt * RV));
+          a.gy = gyt + (grp * cvec + rt * RV) * W;
+          a.acc = acc.get() + (tile * row_tiles + rt) * tile_size;
+          conv::kWeightTiles<T>[rv - 1][Q - 1][runs - 1](a);
+          next_x.step();
+          next_gy.step();
         }
       }
     }
-  }
+    // gw[o, tap] from the accumulators: lane l of row vector r of row tile rt is output channel
+    // (rt·RV + r)·W + l; tap u·Q + t of tile run k0 + u.
+    for (int64_t tile = lo; tile < hi; ++tile) {
+      const int64_t grp = tile / run_tiles, k0 = tile % run_tiles * U;
+      const int64_t runs = std::min<int64_t>(U, group_runs - k0);
+      for (int64_t rt = 0; rt < row_tiles; ++rt) {
+        const int64_t rv = std::min<int64_t>(RV, cvec - rt * RV);
+        const T* sums = acc.get() + (tile * row_tiles + rt) * tile_size;
+        for (int64_t r = 0; r < rv; ++r)
+          for (int64_t l = 0; l < W; ++l) {
+            const int64_t o = (rt * RV + r) * W + l;
+            if (o >= cout) break;
+            for (int64_t u = 0; u < runs; ++u)
+              for (int64_t t = 0; t < Q; ++t) {
+                const int64_t k = k0 + u, c = k / (g.KH * row_runs), p = k / row_runs % g.KH, q = k % row_runs * Q + t;
+                gw[(grp * cout + o) * group_taps + (c * g.KH + p) * g.KW + q] = sums[((r * runs + u) * Q + t) * W + l];
+              }
+          }
+      }
+    }
+  });
 }
 
 void check_operands(const char* op, const ConvGeometry& g, const Tensor& a, const Shape& a_shape, const Tensor& b,
@@ -642,22 +719,35 @@ void check_operands(const char* op, const ConvGeometry& g, const Tensor& a, cons
   }
 }
 
+void check_epilogue(const char* op, const Epilogue* e, const Tensor& out) {
+  if (!e || !e->bias.defined()) return;
+  const Tensor& b = e->bias;
+  ELBO_CHECK(b.ndim() == 1 && b.size(0) == out.size(1) && b.dtype() == out.dtype() && b.is_contiguous() &&
+                 b.device() == Device::cpu,
+             op, ": bias ", b.str(), " does not match the output ", out.str(), " (expects a contiguous [",
+             out.size(1), "] of its dtype)");
+}
+
 Shape x_shape(const ConvGeometry& g) { return Shape{g.N, g.C_in, g.H, g.W}; }
 Shape w_shape(const ConvGeometry& g) { return Shape{g.C_out, g.C_in / g.groups, g.KH, g.KW}; }
 Shape y_shape(const ConvGeometry& g) { return Shape{g.N, g.C_out, g.OH, g.OW}; }
 
 }  // namespace
 
-void conv2d_forward(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor& y) {
+void conv2d_forward(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor& y, const Epilogue* e) {
   check_operands("conv2d_forward", g, x, x_shape(g), w, w_shape(g), y, y_shape(g));
-  dispatch_floating(y.dtype(), "conv2d_forward",
-                    [&](auto t) { forward<decltype(t)>(g, x.data<decltype(t)>(), w.data<decltype(t)>(), y.data<decltype(t)>()); });
+  check_epilogue("conv2d_forward", e, y);
+  dispatch_floating(y.dtype(), "conv2d_forward", [&](auto t) {
+    forward<decltype(t)>(g, x.data<decltype(t)>(), w.data<decltype(t)>(), y.data<decltype(t)>(), e);
+  });
 }
 
-void conv2d_backward_input(const ConvGeometry& g, const Tensor& gy, const Tensor& w, const Tensor& gx) {
+void conv2d_backward_input(const ConvGeometry& g, const Tensor& gy, const Tensor& w, const Tensor& gx,
+                           const Epilogue* e) {
   check_operands("conv2d_backward_input", g, gy, y_shape(g), w, w_shape(g), gx, x_shape(g));
+  check_epilogue("conv2d_backward_input", e, gx);
   dispatch_floating(gx.dtype(), "conv2d_backward_input", [&](auto t) {
-    backward_input<decltype(t)>(g, gy.data<decltype(t)>(), w.data<decltype(t)>(), gx.data<decltype(t)>());
+    backward_input<decltype(t)>(g, gy.data<decltype(t)>(), w.data<decltype(t)>(), gx.data<decltype(t)>(), e);
   });
 }
 

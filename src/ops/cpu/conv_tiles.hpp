@@ -6,9 +6,10 @@
 //             one vector of the staged input at a fixed offset from the output position; the
 //             weights are broadcast. Used by the forward pass and by the input gradient.
 //
-//   dot_tile  acc[r][t] += Σ_v gy[v, r] · x_t[v]        (lane-wise; lanes are summed at the end)
-//             MO output channels × NT taps of the weight gradient: dot products along the
-//             output positions v, one vector at a time.
+//   weight_tile  acc[r][t] += gy_r[v] · x[v + tap t]    for every output position v in turn
+//             RV vectors of output channels (rows r) × NT taps of the weight gradient: outer
+//             products of one vector of output-channel gradients (gy stored position-major)
+//             and each tap's input value, broadcast. Each accumulator is one weight's gradient.
 //
 // The inner loops load whole vectors without masks: the staging in conv.cpp puts zeros wherever
 // a tap falls outside its input (a masked load costs a shuffle-port µop per vector, which takes
@@ -104,6 +105,16 @@ struct Lanes {
       for (int l = 0; l < half; ++l) x.v[l] += x.v[l + half];
     return x.v[0];
   }
+  static V broadcast(const T* p) {
+    V r;
+    for (int l = 0; l < width; ++l) r.v[l] = *p;
+    return r;
+  }
+  // Transposes width × width values: afterwards lane l of r[k] holds what lane k of r[l] held.
+  static void transpose(V (&r)[width]) {
+    for (int k = 0; k < width; ++k)
+      for (int l = k + 1; l < width; ++l) std::swap(r[k].v[l], r[l].v[k]);
+  }
 };
 
 #if defined(__AVX512F__)
@@ -126,6 +137,34 @@ struct Lanes<float> {
     else _mm512_mask_storeu_ps(p, m, x);
   }
   static float sum(V x) { return _mm512_reduce_add_ps(x); }
+  static V broadcast(const float* p) { return _mm512_set1_ps(*p); }
+  // Transposes 16 × 16 values: afterwards lane l of r[k] holds what lane k of r[l] held.
+  // Pairs of rows are interleaved, then pairs of pairs, then the 128-bit quarters exchanged.
+  static void transpose(V (&r)[16]) {
+    V t[16];
+    for (int i = 0; i < 8; ++i) {
+      t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; ++i) {
+      r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+      r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+      r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+      r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int i = 0; i < 4; ++i) {
+      t[i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0x88);
+      t[4 + i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0xDD);
+      t[8 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0x88);
+      t[12 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0xDD);
+    }
+    for (int i = 0; i < 4; ++i) {
+      r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
+      r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xDD);
+      r[4 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0x88);
+      r[12 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0xDD);
+    }
+  }
   static V evens(V a, V b) {
     return _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b);
   }
@@ -156,6 +195,13 @@ struct Lanes<double> {
     else _mm512_mask_storeu_pd(p, m, x);
   }
   static double sum(V x) { return _mm512_reduce_add_pd(x); }
+  static V broadcast(const double* p) { return _mm512_set1_pd(*p); }
+  // Transposes 8 × 8 values (through memory: the f64 kernels serve tests, not speed).
+  static void transpose(V (&r)[8]) {
+    alignas(64) double m[8][8];
+    for (int k = 0; k < 8; ++k) _mm512_store_pd(m[k], r[k]);
+    for (int k = 0; k < 8; ++k) r[k] = _mm512_set_pd(m[7][k], m[6][k], m[5][k], m[4][k], m[3][k], m[2][k], m[1][k], m[0][k]);
+  }
   static V evens(V a, V b) { return _mm512_permutex2var_pd(a, _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), b); }
   static void store_interleaved(double* p, int64_t n, V even, V odd) {
     store(p, first(n), _mm512_permutex2var_pd(even, _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), odd));
@@ -221,69 +267,66 @@ void tap_tile(const TapTileArgs<T>& a) {
     for (int v = 0; v < NV; ++v) L::store(a.out[v] + r * a.out_row_stride, a.store_mask[v], acc[r][v]);
 }
 
-// ---- dot_tile -----------------------------------------------------------------------------------
+// ---- weight_tile ---------------------------------------------------------------------------------
 
-// 4 × 6: 24 accumulators and 10 loads per 24 FMAs. (With 8 × 3 the compiler folds the gy
-// load into each FMA, 27 loads per 24 FMAs, and the tile runs at 75% of the FMA rate.)
-constexpr int kMaxDotRows = 4;  // MO: output channels of the gradient tile
-constexpr int kMaxDotTaps = 6;  // NT: taps of the gradient tile
+// Taps come in runs of Q consecutive kernel columns of one kernel row (Q > 1 needs dilation 1 along
+// the columns, so that tap k of a run lies k elements after the run's first); a tile holds U runs.
+constexpr int kMaxRowVectors = 2;  // RV: vectors of output channels per tile
+constexpr int kMaxRun = 4;         // Q: taps per run
+constexpr int kMaxTileTaps = 12;   // U·Q: taps per tile (2 × 12 = 24 accumulators)
+
+constexpr int runs_per_tile(int run) { return kMaxTileTaps / run; }
 
 template <class T>
-struct DotTileArgs {
-  using Mask = typename Lanes<T>::Mask;
-  T* acc = nullptr;       // [MO][NT][lanes]: lane-wise partial sums, read and written back
-  const T* gy = nullptr;  // the output gradient plane of the tile's first row, sample 0
-  const T* x[kMaxDotTaps] = {};  // per tap: the staged input at the tap's offset, sample 0
-  int64_t vectors = 0, samples = 0;  // vectors per plane, samples
-  int64_t gy_row_stride = 0, gy_sample_stride = 0, x_sample_stride = 0;
-  Mask last = 0;       // the lanes of a plane's last vector that lie in the plane
+struct WeightTileArgs {
+  T* acc = nullptr;       // [RV][U·Q][lanes]: the running sums, read (unless first) and written back
+  const T* gy = nullptr;  // gy at position 0 of sample 0, first vector of the tile's rows
+  const T* x[kMaxTileTaps] = {};  // per run: the staged input of its first tap at position 0, sample 0
+  int64_t samples = 0, rows = 0, cols = 0;  // output positions: rows × cols per sample
+  int64_t gy_position_stride = 0, gy_sample_stride = 0;
+  int64_t x_row_stride = 0, x_col_stride = 0, x_sample_stride = 0;  // input steps per output row, column, sample
   bool first = false;  // start the sums from zero rather than from acc
 };
 
-// acc[r][t] += gy[r] · x_t, lane by lane, for one vector at offset `at`. The gy loads of a
-// plane's last vector are masked (past its end lie the next plane's values); the x lanes there
-// only meet those zeros.
-template <class T, int MO, int NT, bool Last>
-inline void dot_step(typename Lanes<T>::V (&acc)[MO][NT], const T* const (&gy)[MO], const T* const (&x)[NT],
-                     int64_t at, typename Lanes<T>::Mask last) {
-  using L = Lanes<T>;
-  typename L::V xt[NT];
-#pragma GCC unroll 16
-  for (int t = 0; t < NT; ++t) xt[t] = L::load(x[t] + at);
-#pragma GCC unroll 16
-  for (int r = 0; r < MO; ++r) {
-    const typename L::V g = Last ? L::load(last, gy[r] + at) : L::load(gy[r] + at);
-#pragma GCC unroll 16
-    for (int t = 0; t < NT; ++t) acc[r][t] = L::fma(g, xt[t], acc[r][t]);
-  }
-}
-
-template <class T, int MO, int NT>
-void dot_tile(const DotTileArgs<T>& a) {
+// For each output position in order (sample, row, column):
+//     acc[r][u·Q + k] += gy[r] · x_u[position + k]      (one FMA per accumulator, the input broadcast)
+// RV loads and U·Q broadcasts per RV·U·Q FMAs.
+template <class T, int RV, int Q, int U>
+void weight_tile(const WeightTileArgs<T>& a) {
   using L = Lanes<T>;
   using V = typename L::V;
   constexpr int W = L::width;
-  V acc[MO][NT];
+  V acc[RV][U * Q];
 #pragma GCC unroll 16
-  for (int r = 0; r < MO; ++r)
+  for (int r = 0; r < RV; ++r)
 #pragma GCC unroll 16
-    for (int t = 0; t < NT; ++t) acc[r][t] = a.first ? L::zero() : L::load(a.acc + (r * NT + t) * W);
-  // Whole vectors unmasked; a partial last vector through its mask.
-  const int64_t whole = a.last == L::all ? a.vectors : a.vectors - 1;
-  for (int64_t s = 0; s < a.samples; ++s) {
-    const T* x[NT];
-    const T* gy[MO];
+    for (int t = 0; t < U * Q; ++t) acc[r][t] = a.first ? L::zero() : L::load(a.acc + (r * U * Q + t) * W);
+  for (int64_t s = 0; s < a.samples; ++s)
+    for (int64_t i = 0; i < a.rows; ++i) {
+      const T* g = a.gy + s * a.gy_sample_stride + i * a.cols * a.gy_position_stride;
+      const int64_t row = s * a.x_sample_stride + i * a.x_row_stride;
+      const T* x[U];
 #pragma GCC unroll 16
-    for (int t = 0; t < NT; ++t) x[t] = a.x[t] + s * a.x_sample_stride;
+      for (int u = 0; u < U; ++u) x[u] = a.x[u] + row;
+      for (int64_t j = 0; j < a.cols; ++j, g += a.gy_position_stride) {
+        V gv[RV];
 #pragma GCC unroll 16
-    for (int r = 0; r < MO; ++r) gy[r] = a.gy + s * a.gy_sample_stride + r * a.gy_row_stride;
-    for (int64_t v = 0; v < whole; ++v) dot_step<T, MO, NT, false>(acc, gy, x, v * W, a.last);
-    if (whole < a.vectors) dot_step<T, MO, NT, true>(acc, gy, x, whole * W, a.last);
-  }
+        for (int r = 0; r < RV; ++r) gv[r] = L::load(g + r * W);
+        const int64_t at = j * a.x_col_stride;
 #pragma GCC unroll 16
-  for (int r = 0; r < MO; ++r)
+        for (int u = 0; u < U; ++u)
 #pragma GCC unroll 16
-    for (int t = 0; t < NT; ++t) L::store(a.acc + (r * NT + t) * W, L::all, acc[r][t]);
+          for (int k = 0; k < Q; ++k) {
+            const V xv = L::broadcast(x[u] + at + k);
+#pragma GCC unroll 16
+            for (int r = 0; r < RV; ++r) acc[r][u * Q + k] = L::fma(gv[r], xv, acc[r][u * Q + k]);
+          }
+      }
+    }
+#pragma GCC unroll 16
+  for (int r = 0; r < RV; ++r)
+#pragma GCC unroll 16
+    for (int t = 0; t < U * Q; ++t) L::store(a.acc + (r * U * Q + t) * W, L::all, acc[r][t]);
 }
 
 // ---- dispatch: the instantiation for a tile's run-time shape -------------------------------------
@@ -291,7 +334,7 @@ void dot_tile(const DotTileArgs<T>& a) {
 template <class T>
 using TapTileFn = void (*)(const TapTileArgs<T>&);
 template <class T>
-using DotTileFn = void (*)(const DotTileArgs<T>&);
+using WeightTileFn = void (*)(const WeightTileArgs<T>&);
 
 template <class T, int MR, int... NV>
 constexpr void fill_tap_row(TapTileFn<T>* row, std::integer_sequence<int, NV...>) {
@@ -307,18 +350,23 @@ constexpr auto make_tap_tiles(std::integer_sequence<int, R...>) {
 template <class T>
 inline constexpr auto kTapTiles = make_tap_tiles<T>(std::make_integer_sequence<int, kMaxRows>{});
 
-template <class T, int MO, int... NT>
-constexpr void fill_dot_row(DotTileFn<T>* row, std::integer_sequence<int, NT...>) {
-  ((row[NT] = &dot_tile<T, MO, NT + 1>), ...);
+template <class T, int RV, int Q, int... U>
+constexpr void fill_weight_row(WeightTileFn<T>* row, std::integer_sequence<int, U...>) {
+  ((row[U] = &weight_tile<T, RV, Q, U + 1>), ...);
 }
-template <class T, int... R>
-constexpr auto make_dot_tiles(std::integer_sequence<int, R...>) {
-  std::array<std::array<DotTileFn<T>, kMaxDotTaps>, kMaxDotRows> table{};
-  (fill_dot_row<T, R + 1>(table[R].data(), std::make_integer_sequence<int, kMaxDotTaps>{}), ...);
+template <class T, int RV, int... Q>
+constexpr void fill_weight_plane(std::array<std::array<WeightTileFn<T>, kMaxTileTaps>, kMaxRun>& plane,
+                                 std::integer_sequence<int, Q...>) {
+  (fill_weight_row<T, RV, Q + 1>(plane[Q].data(), std::make_integer_sequence<int, runs_per_tile(Q + 1)>{}), ...);
+}
+template <class T, int... RV>
+constexpr auto make_weight_tiles(std::integer_sequence<int, RV...>) {
+  std::array<std::array<std::array<WeightTileFn<T>, kMaxTileTaps>, kMaxRun>, kMaxRowVectors> table{};
+  (fill_weight_plane<T, RV + 1>(table[RV], std::make_integer_sequence<int, kMaxRun>{}), ...);
   return table;
 }
-// kDotTiles<T>[rows − 1][taps − 1].
+// kWeightTiles<T>[row vectors − 1][run − 1][runs − 1], for runs ≤ runs_per_tile(run).
 template <class T>
-inline constexpr auto kDotTiles = make_dot_tiles<T>(std::make_integer_sequence<int, kMaxDotRows>{});
+inline constexpr auto kWeightTiles = make_weight_tiles<T>(std::make_integer_sequence<int, kMaxRowVectors>{});
 
 }  // namespace elbo::cpu::conv

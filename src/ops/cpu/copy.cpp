@@ -1,6 +1,7 @@
 // Strided copy with dtype conversion, and fill: the kernels behind contiguous(), permute,
 // slice, concat, pad, expand and upsampling.
 #include "ops/cpu/cpu_kernels.hpp"
+#include "ops/cpu/parallel.hpp"
 
 namespace elbo::cpu {
 
@@ -11,8 +12,9 @@ void copy_typed(const Tensor& src, const Tensor& dst) {
   D* d = static_cast<D*>(dst.raw_data());
   int64_t n = dst.numel();
   if (src.is_contiguous() && dst.is_contiguous()) {
-#pragma omp parallel for schedule(static) if (n > kParallelGrain)
-    for (int64_t i = 0; i < n; ++i) d[i] = static_cast<D>(s[i]);
+    parallel_for(n, n > kParallelGrain, [=](int64_t first, int64_t last, int) {
+      for (int64_t i = first; i < last; ++i) d[i] = static_cast<D>(s[i]);
+    });
     return;
   }
   const Shape* st[2] = {&src.strides(), &dst.strides()};
@@ -40,8 +42,9 @@ void fill(const Tensor& dst, double value) {
     T* d = static_cast<T*>(dst.raw_data());
     if (dst.is_contiguous()) {
       int64_t n = dst.numel();
-#pragma omp parallel for schedule(static) if (n > kParallelGrain)
-      for (int64_t i = 0; i < n; ++i) d[i] = v;
+      parallel_for(n, n > kParallelGrain, [=](int64_t first, int64_t last, int) {
+        for (int64_t i = first; i < last; ++i) d[i] = v;
+      });
       return;
     }
     const Shape* st[1] = {&dst.strides()};

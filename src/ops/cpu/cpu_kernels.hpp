@@ -21,11 +21,29 @@ void unary_backward(UnaryOp op, double a, double b, const Tensor& x, const Tenso
                     const Tensor& gx);                                  // elementwise.cpp
 void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out);  // elementwise.cpp
 void reduce(ReduceOp op, const Tensor& x, const Tensor& out);          // reduce.cpp
+// How reduce(sum) adds the channel sums Σ_{n,k} x[n, c, k] of a contiguous [N, C, inner] x, for
+// kernels that produce x and want those sums in the same pass: when channel_sums_by_rows(C,
+// inner), reduce sums each row x[n, c, ·] as sum_row does, then the rows' sums, an f64 [N, C],
+// over n as reduce(sum) of that tensor over axis 0 does. (Otherwise it takes another order.)
+bool channel_sums_by_rows(int64_t channels, int64_t inner);
+template <class T> double sum_row(const T* x, int64_t n);
 void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b, double beta,
           const Tensor& c);                                             // gemm.cpp
-void conv2d_forward(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor& y);        // conv.cpp
-void conv2d_backward_input(const ConvGeometry& g, const Tensor& gy, const Tensor& w, const Tensor& gx);
+// The convolution kernels; forward and backward_input apply the epilogue `e` (if given) to each
+// block of samples of their output as soon as the block is complete.
+void conv2d_forward(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor& y,
+                    const Epilogue* e = nullptr);                       // conv.cpp
+void conv2d_backward_input(const ConvGeometry& g, const Tensor& gy, const Tensor& w, const Tensor& gx,
+                           const Epilogue* e = nullptr);
 void conv2d_backward_weight(const ConvGeometry& g, const Tensor& x, const Tensor& gy, const Tensor& gw);
+// y ← f(y + bias[c]) over a contiguous y [N, C, ...] (ops/backend.hpp, Epilogue)  // epilogue.cpp
+void apply_epilogue(const Epilogue& e, const Tensor& y);
+// The same over `samples` samples of a contiguous [N, C, inner] output, from y (a block the
+// convolution kernels have just written).
+void epilogue_samples(const Epilogue& e, float* y, int64_t samples, int64_t channels, int64_t inner);
+void epilogue_samples(const Epilogue& e, double* y, int64_t samples, int64_t channels, int64_t inner);
+// gz = gy · f'(y) and gb[c] = Σ_{n,k} gz[n, c, k] (Backend::activation_backward).
+void activation_backward(FusedActivation f, const Tensor& y, const Tensor& gy, const Tensor& gz, const Tensor& gb);
 void softmax(bool log, const Tensor& x, const Tensor& y);              // softmax.cpp
 void softmax_backward(bool log, const Tensor& y, const Tensor& gy, const Tensor& gx);
 void fill_uniform(const Tensor& dst, uint64_t seed, uint64_t stream, uint64_t counter);  // random.cpp

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "ops/cpu/cpu_kernels.hpp"
+#include "ops/cpu/parallel.hpp"
 #include "ops/cpu/vecmath.hpp"
 
 namespace elbo::cpu {
@@ -109,35 +110,36 @@ void map_elements(const char* name, const Tensor* const (&operands)[K], F f) {
     vectorised = vectorised && (step[k] == 0 || step[k] == 1);
   }
   const int64_t blocks = (n + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) if (n > kParallelGrain)
-  for (int64_t b = 0; b < blocks; ++b) {
-    const int64_t begin = b * kBlock, end = std::min(n, begin + kBlock);
-    // Where `begin` lies: its row (an index over the outer axes) and its column in that run.
-    int64_t row = begin / run, col = begin % run;
-    int64_t index[kMaxDims] = {};
-    int64_t offset[K] = {};
-    for (int d = last - 1; d >= 0; --d) {
-      index[d] = row % loop.dims[d];
-      row /= loop.dims[d];
-      for (int k = 0; k < K; ++k) offset[k] += index[d] * loop.strides[k][d];
-    }
-    for (int64_t pos = begin; pos < end;) {
-      const int64_t count = std::min(run - col, end - pos);
-      T* out = base[0] + offset[0] + col * loop.strides[0][last];
-      const T* in[N];
-      for (int k = 0; k < N; ++k) in[k] = base[k + 1] + offset[k + 1] + col * step[k];
-      if (vectorised) vector_run<V>(f, out, in, constant, count, std::make_index_sequence<N>{});
-      else strided_run(f, out, loop.strides[0][last], in, step, count, std::make_index_sequence<N>{});
-      pos += count;
-      col = 0;
-      for (int d = last - 1; d >= 0; --d) {  // next row, as an odometer
-        for (int k = 0; k < K; ++k) offset[k] += loop.strides[k][d];
-        if (++index[d] < loop.dims[d]) break;
-        for (int k = 0; k < K; ++k) offset[k] -= loop.strides[k][d] * loop.dims[d];
-        index[d] = 0;
+  parallel_for(blocks, n > kParallelGrain, [&](int64_t first_block, int64_t end_block, int) {
+    for (int64_t b = first_block; b < end_block; ++b) {
+      const int64_t begin = b * kBlock, end = std::min(n, begin + kBlock);
+      // Where `begin` lies: its row (an index over the outer axes) and its column in that run.
+      int64_t row = begin / run, col = begin % run;
+      int64_t index[kMaxDims] = {};
+      int64_t offset[K] = {};
+      for (int d = last - 1; d >= 0; --d) {
+        index[d] = row % loop.dims[d];
+        row /= loop.dims[d];
+        for (int k = 0; k < K; ++k) offset[k] += index[d] * loop.strides[k][d];
+      }
+      for (int64_t pos = begin; pos < end;) {
+        const int64_t count = std::min(run - col, end - pos);
+        T* out = base[0] + offset[0] + col * loop.strides[0][last];
+        const T* in[N];
+        for (int k = 0; k < N; ++k) in[k] = base[k + 1] + offset[k + 1] + col * step[k];
+        if (vectorised) vector_run<V>(f, out, in, constant, count, std::make_index_sequence<N>{});
+        else strided_run(f, out, loop.strides[0][last], in, step, count, std::make_index_sequence<N>{});
+        pos += count;
+        col = 0;
+        for (int d = last - 1; d >= 0; --d) {  // next row, as an odometer
+          for (int k = 0; k < K; ++k) offset[k] += loop.strides[k][d];
+          if (++index[d] < loop.dims[d]) break;
+          for (int k = 0; k < K; ++k) offset[k] -= loop.strides[k][d] * loop.dims[d];
+          index[d] = 0;
+        }
       }
     }
-  }
+  });
 }
 
 // y = f(x). Each lambda takes x of any lane type; T and the parameters a, b are scalars.

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "ops/cpu/cpu_kernels.hpp"
+#include "ops/cpu/parallel.hpp"
 
 // OpenBLAS's own entry points for choosing its kernels (weak: absent from builds without
 // DYNAMIC_ARCH, where there is nothing to choose).
@@ -105,25 +106,29 @@ void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tenso
     const T* bp = b.data<T>();
     T* cp = c.data<T>();
     const bool parallel = tiles > 1 && 2.0 * static_cast<double>(batch * M * N * K) >= 1e6;
-#pragma omp parallel for schedule(static) if (parallel)
-    for (int64_t t = 0; t < tiles; ++t) {
+    auto block_product = [&](int64_t t) {
       int64_t i = t / (m_tiles * n_tiles), m0 = (t / n_tiles) % m_tiles * m_size, n0 = t % n_tiles * n_size;
       int64_t mb = std::min(m_size, M - m0), nb = std::min(n_size, N - n0);
       // Rows m0.. of op(A) and columns n0.. of op(B), in row-major storage.
       const T* at = ap + i * sa + (trans_a ? m0 : m0 * lda);
       const T* bt = bp + i * sb + (trans_b ? n0 * ldb : n0);
       T* ct = cp + i * sc + m0 * ldc + n0;
-      // Outside an active parallel region (one block, or a product too small to share) OpenBLAS's
-      // OpenMP build would split this call over omp_get_max_threads() threads, and some kernel
-      // families (Haswell's) then round differently at 1 and 2 threads. Keep it on this thread:
-      // the setting belongs to this region's task and ends with it.
-      if (!omp_in_parallel()) omp_set_num_threads(1);
       if constexpr (std::is_same_v<T, float>)
         cblas_sgemm(CblasRowMajor, ta, tb, mb, nb, K, static_cast<float>(alpha), at, lda, bt, ldb,
                     static_cast<float>(beta), ct, ldc);
       else
         cblas_dgemm(CblasRowMajor, ta, tb, mb, nb, K, alpha, at, lda, bt, ldb, beta, ct, ldc);
-    }
+    };
+    parallel_for(tiles, parallel, [&](int64_t first, int64_t last, int) {
+      // Outside an active parallel region (one block, a product too small to share, or a loop run
+      // by the calling thread alone) OpenBLAS's OpenMP build would split each call over
+      // omp_get_max_threads() threads, and some kernel families (Haswell's) then round differently
+      // at 1 and 2 threads. Keep it on this thread, and give the caller its thread count back.
+      const int caller_threads = omp_in_parallel() ? 0 : omp_get_max_threads();
+      if (caller_threads > 1) omp_set_num_threads(1);
+      for (int64_t t = first; t < last; ++t) block_product(t);
+      if (caller_threads > 1) omp_set_num_threads(caller_threads);
+    });
   });
 }
 

@@ -1,11 +1,13 @@
 // Optimiser updates: one pass over a parameter, its gradient and its state, in place.
-// Each element is independent, so the loops vectorise and split across threads freely; the
-// result does not depend on the thread count. The scalars of a step are rounded to the
+// Each element is independent, so the loops vectorise and split across threads freely (each
+// thread updates a range of elements with the functions below); the result does not depend on
+// the thread count. The scalars of a step are rounded to the
 // parameter's type once, before the loop (as PyTorch does). See include/elbo/nn/optim.hpp.
 #include <algorithm>
 #include <cmath>
 
 #include "ops/cpu/cpu_kernels.hpp"
+#include "ops/cpu/parallel.hpp"
 
 namespace elbo::cpu {
 
@@ -20,7 +22,7 @@ template <class T>
 void sgd(const OptimizerStep& s, T* __restrict p, const T* __restrict g, T* __restrict b, int64_t n) {
   const T lr = T(s.lr), decay = T(s.weight_decay), mu = T(s.beta1);
   if (b == nullptr) {
-#pragma omp parallel for simd schedule(static) if (n > kParallelGrain)
+#pragma omp simd
     for (int64_t i = 0; i < n; ++i) p[i] -= lr * (g[i] + decay * p[i]);
     return;
   }
@@ -30,7 +32,7 @@ void sgd(const OptimizerStep& s, T* __restrict p, const T* __restrict g, T* __re
   const bool first = s.step == 1;
   const T keep_b = first ? T(0) : mu, keep_d = first ? T(1) : T(1 - s.dampening);
   const T with_d = s.nesterov ? T(1) : T(0), with_b = s.nesterov ? mu : T(1);
-#pragma omp parallel for simd schedule(static) if (n > kParallelGrain)
+#pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     T d = g[i] + decay * p[i];
     T buf = keep_b * b[i] + keep_d * d;
@@ -54,7 +56,7 @@ void adam(const OptimizerStep& s, bool decoupled, T* __restrict p, const T* __re
   const T shrink = T(decoupled ? 1 - s.lr * s.weight_decay : 1);
   const T decay = T(decoupled ? 0 : s.weight_decay);
   const T a1 = T(1 - s.beta1), b2 = T(s.beta2), a2 = T(1 - s.beta2), eps = T(s.eps);
-#pragma omp parallel for simd schedule(static) if (n > kParallelGrain)
+#pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     T pi = p[i] * shrink;
     T gi = g[i] + decay * pi;
@@ -76,7 +78,7 @@ void adamax(const OptimizerStep& s, T* __restrict p, const T* __restrict g, T* _
             int64_t n) {
   const T step_size = T(s.lr / (1 - std::pow(s.beta1, static_cast<double>(s.step))));
   const T decay = T(s.weight_decay), a1 = T(1 - s.beta1), b2 = T(s.beta2), eps = T(s.eps);
-#pragma omp parallel for simd schedule(static) if (n > kParallelGrain)
+#pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     T gi = g[i] + decay * p[i];
     T mi = m[i] + a1 * (gi - m[i]);
@@ -112,12 +114,17 @@ void optimizer_update(const OptimizerStep& s, const Tensor& param, const Tensor&
     T* p = param.data<T>();
     const T* g = grad.data<T>();
     T* mp = uses_m ? m.data<T>() : nullptr;
-    switch (s.kind) {
-      case OptimizerStep::sgd: sgd<T>(s, p, g, mp, n); break;
-      case OptimizerStep::adam: adam<T>(s, false, p, g, mp, v.data<T>(), n); break;
-      case OptimizerStep::adamw: adam<T>(s, true, p, g, mp, v.data<T>(), n); break;
-      case OptimizerStep::adamax: adamax<T>(s, p, g, mp, v.data<T>(), n); break;
-    }
+    T* vp = s.kind != OptimizerStep::sgd ? v.data<T>() : nullptr;
+    parallel_for(n, n > kParallelGrain, [&](int64_t first, int64_t last, int) {
+      const int64_t count = last - first;
+      T* ms = mp ? mp + first : nullptr;
+      switch (s.kind) {
+        case OptimizerStep::sgd: sgd<T>(s, p + first, g + first, ms, count); break;
+        case OptimizerStep::adam: adam<T>(s, false, p + first, g + first, ms, vp + first, count); break;
+        case OptimizerStep::adamw: adam<T>(s, true, p + first, g + first, ms, vp + first, count); break;
+        case OptimizerStep::adamax: adamax<T>(s, p + first, g + first, ms, vp + first, count); break;
+      }
+    });
   });
 }
 

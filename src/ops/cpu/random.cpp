@@ -1,6 +1,7 @@
 // Philox draws written into a tensor: element i (row-major) gets draw counter + i.
 #include "elbo/rng.hpp"
 #include "ops/cpu/cpu_kernels.hpp"
+#include "ops/cpu/parallel.hpp"
 
 namespace elbo::cpu {
 
@@ -12,8 +13,9 @@ void fill_draws(const Tensor& dst, Draw draw) {
   dispatch_floating(dst.dtype(), "random", [&](auto zero) {
     using T = decltype(zero);
     T* d = dst.data<T>();
-#pragma omp parallel for schedule(static) if (n > kParallelGrain / 8)
-    for (int64_t i = 0; i < n; ++i) d[i] = static_cast<T>(draw(static_cast<uint64_t>(i)));
+    parallel_for(n, n > kParallelGrain / 8, [=](int64_t first, int64_t last, int) {
+      for (int64_t i = first; i < last; ++i) d[i] = static_cast<T>(draw(static_cast<uint64_t>(i)));
+    });
   });
 }
 }  // namespace

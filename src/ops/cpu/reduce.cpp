@@ -27,6 +27,7 @@
 #include <cmath>
 
 #include "ops/cpu/cpu_kernels.hpp"
+#include "ops/cpu/parallel.hpp"
 #include "ops/cpu/vecmath.hpp"
 
 namespace elbo::cpu {
@@ -56,17 +57,19 @@ void reduce_rows(const In* x, int64_t rows, int64_t L, double* out) {
   const int64_t segments = std::max<int64_t>(1, (L + kSegment - 1) / kSegment);
   const bool parallel = rows * L > kParallelGrain;
   if (segments == 1) {
-#pragma omp parallel for schedule(static) if (parallel)
-    for (int64_t i = 0; i < rows; ++i) out[i] = Op::row(x + i * L, L);
+    parallel_for(rows, parallel, [&](int64_t first, int64_t last, int) {
+      for (int64_t i = first; i < last; ++i) out[i] = Op::row(x + i * L, L);
+    });
     return;
   }
   Tensor scratch = empty(Shape{rows * segments}, DType::f64);
   double* partial = scratch.data<double>();
-#pragma omp parallel for schedule(static) if (parallel)
-  for (int64_t item = 0; item < rows * segments; ++item) {
-    const int64_t i = item / segments, begin = item % segments * kSegment;
-    partial[item] = Op::row(x + i * L + begin, std::min(kSegment, L - begin));
-  }
+  parallel_for(rows * segments, parallel, [&](int64_t first, int64_t last, int) {
+    for (int64_t item = first; item < last; ++item) {
+      const int64_t i = item / segments, begin = item % segments * kSegment;
+      partial[item] = Op::row(x + i * L + begin, std::min(kSegment, L - begin));
+    }
+  });
   for (int64_t i = 0; i < rows; ++i) {
     double acc = partial[i * segments];
     for (int64_t s = 1; s < segments; ++s) acc = Op::combine(acc, partial[i * segments + s]);
@@ -86,27 +89,29 @@ void reduce_columns(const In* x, int64_t K, int64_t R, int64_t M, double* out) {
     scratch = empty(Shape{K * blocks * M}, DType::f64);
     partial = scratch.data<double>();
   }
-#pragma omp parallel for schedule(static) if (K * R * M > kParallelGrain)
-  for (int64_t item = 0; item < K * blocks * chunks; ++item) {
-    const int64_t kb = item / chunks, k = kb / blocks, b = kb % blocks;
-    const int64_t m0 = item % chunks * kColumnChunk, width = std::min(kColumnChunk, M - m0);
-    const int64_t r_end = std::min(R, (b + 1) * kColumnBlock);
-    double acc[kColumnChunk];
-    for (int64_t m = 0; m < width; ++m) acc[m] = Op::identity;
-    for (int64_t r = b * kColumnBlock; r < r_end; ++r) {
-      const In* row = x + (k * R + r) * M + m0;
-      for (int64_t m = 0; m < width; ++m) acc[m] = Op::combine(acc[m], static_cast<double>(row[m]));
+  parallel_for(K * blocks * chunks, K * R * M > kParallelGrain, [&](int64_t first, int64_t last, int) {
+    for (int64_t item = first; item < last; ++item) {
+      const int64_t kb = item / chunks, k = kb / blocks, b = kb % blocks;
+      const int64_t m0 = item % chunks * kColumnChunk, width = std::min(kColumnChunk, M - m0);
+      const int64_t r_end = std::min(R, (b + 1) * kColumnBlock);
+      double acc[kColumnChunk];
+      for (int64_t m = 0; m < width; ++m) acc[m] = Op::identity;
+      for (int64_t r = b * kColumnBlock; r < r_end; ++r) {
+        const In* row = x + (k * R + r) * M + m0;
+        for (int64_t m = 0; m < width; ++m) acc[m] = Op::combine(acc[m], static_cast<double>(row[m]));
+      }
+      std::copy(acc, acc + width, partial + kb * M + m0);
     }
-    std::copy(acc, acc + width, partial + kb * M + m0);
-  }
+  });
   if (blocks == 1) return;
-#pragma omp parallel for schedule(static) if (K * M * blocks > kParallelGrain)
-  for (int64_t km = 0; km < K * M; ++km) {
-    const double* p = partial + km / M * blocks * M + km % M;
-    double acc = p[0];
-    for (int64_t b = 1; b < blocks; ++b) acc = Op::combine(acc, p[b * M]);
-    out[km] = acc;
-  }
+  parallel_for(K * M, K * M * blocks > kParallelGrain, [&](int64_t first, int64_t last, int) {
+    for (int64_t km = first; km < last; ++km) {
+      const double* p = partial + km / M * blocks * M + km % M;
+      double acc = p[0];
+      for (int64_t b = 1; b < blocks; ++b) acc = Op::combine(acc, p[b * M]);
+      out[km] = acc;
+    }
+  });
 }
 
 // The sizes of the axis groups [K0, R1, K1, R2] (see the top of the file).
@@ -186,6 +191,19 @@ void reduce_typed(const Tensor& x, const Tensor& out) {
 }
 
 }  // namespace
+
+bool channel_sums_by_rows(int64_t channels, int64_t inner) { return channels > 1 && inner >= kRowsFirst; }
+
+template <class T>
+double sum_row(const T* x, int64_t n) {
+  // reduce_rows's order: segments of kSegment elements, their sums added left to right.
+  double acc = Sum::row(x, std::min(kSegment, n));
+  for (int64_t begin = kSegment; begin < n; begin += kSegment)
+    acc = Sum::combine(acc, Sum::row(x + begin, std::min(kSegment, n - begin)));
+  return acc;
+}
+template double sum_row(const float* x, int64_t n);
+template double sum_row(const double* x, int64_t n);
 
 void reduce(ReduceOp op, const Tensor& x, const Tensor& out) {
   const char* name = op == ReduceOp::sum ? "sum" : "max";

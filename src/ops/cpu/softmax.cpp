@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "ops/cpu/cpu_kernels.hpp"
+#include "ops/cpu/parallel.hpp"
 #include "ops/cpu/vecmath.hpp"
 
 namespace elbo::cpu {
@@ -28,38 +29,40 @@ void map_row(T* out, int64_t n, F f, const In*... in) {
 template <class T>
 void softmax_rows(bool log, const T* x, T* y, int64_t rows, int64_t n) {
   using V = vm::Vec<T>;
-#pragma omp parallel for schedule(static) if (rows * n > kParallelGrain)
-  for (int64_t r = 0; r < rows; ++r) {
-    const T* xr = x + r * n;
-    T* yr = y + r * n;
-    const T m = vm::max_lanes(xr, n);
-    map_row<V>(yr, n, [m](auto v) { return vm::exp(v - m); }, xr);  // e_i, kept in y
-    const double s = vm::sum_lanes(yr, n);
-    if (log) {
-      const T log_s = static_cast<T>(std::log(s));
-      map_row<V>(yr, n, [m, log_s](auto v) { return (v - m) - log_s; }, xr);
-    } else {
-      const T s_t = static_cast<T>(s);
-      map_row<V>(yr, n, [s_t](auto e) { return e / s_t; }, yr);
+  parallel_for(rows, rows * n > kParallelGrain, [&](int64_t first, int64_t last, int) {
+    for (int64_t r = first; r < last; ++r) {
+      const T* xr = x + r * n;
+      T* yr = y + r * n;
+      const T m = vm::max_lanes(xr, n);
+      map_row<V>(yr, n, [m](auto v) { return vm::exp(v - m); }, xr);  // e_i, kept in y
+      const double s = vm::sum_lanes(yr, n);
+      if (log) {
+        const T log_s = static_cast<T>(std::log(s));
+        map_row<V>(yr, n, [m, log_s](auto v) { return (v - m) - log_s; }, xr);
+      } else {
+        const T s_t = static_cast<T>(s);
+        map_row<V>(yr, n, [s_t](auto e) { return e / s_t; }, yr);
+      }
     }
-  }
+  });
 }
 
 template <class T>
 void softmax_backward_rows(bool log, const T* y, const T* g, T* gx, int64_t rows, int64_t n) {
   using V = vm::Vec<T>;
-#pragma omp parallel for schedule(static) if (rows * n > kParallelGrain)
-  for (int64_t r = 0; r < rows; ++r) {
-    const T *yr = y + r * n, *gr = g + r * n;
-    T* out = gx + r * n;
-    if (log) {
-      const T total = static_cast<T>(vm::sum_lanes(gr, n));  // Σ_j g_j
-      map_row<V>(out, n, [total](auto yv, auto gv) { return vm::fma(-vm::exp(yv), total, gv); }, yr, gr);
-    } else {
-      const T dot = static_cast<T>(vm::dot_lanes(gr, yr, n));  // Σ_j g_j·y_j
-      map_row<V>(out, n, [dot](auto yv, auto gv) { return yv * (gv - dot); }, yr, gr);
+  parallel_for(rows, rows * n > kParallelGrain, [&](int64_t first, int64_t last, int) {
+    for (int64_t r = first; r < last; ++r) {
+      const T *yr = y + r * n, *gr = g + r * n;
+      T* out = gx + r * n;
+      if (log) {
+        const T total = static_cast<T>(vm::sum_lanes(gr, n));  // Σ_j g_j
+        map_row<V>(out, n, [total](auto yv, auto gv) { return vm::fma(-vm::exp(yv), total, gv); }, yr, gr);
+      } else {
+        const T dot = static_cast<T>(vm::dot_lanes(gr, yr, n));  // Σ_j g_j·y_j
+        map_row<V>(out, n, [dot](auto yv, auto gv) { return yv * (gv - dot); }, yr, gr);
+      }
     }
-  }
+  });
 }
 
 void check_rows(const char* name, const Tensor& a, const Tensor& b) {
