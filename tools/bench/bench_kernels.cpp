@@ -31,7 +31,7 @@ struct Options {
   double seconds = 0.5;  // per measurement, warm-up excluded
   int repetitions = 7;
   std::string sections = "gemm,conv,conv_t,elementwise";
-  double peak_per_core = 115.0;
+  double peak_per_core = 260.1;  // fp32 FMA peak of one core, measured with fma_peak.c (docs/BENCHMARKS.md)
 };
 
 void usage() {
@@ -41,7 +41,7 @@ void usage() {
       "  --seconds S        time per measurement after warm-up (default 0.5)\n"
       "  --repetitions R    timed repetitions, median reported (default 7)\n"
       "  --sections LIST    comma list of gemm, conv, conv_t, elementwise (default all)\n"
-      "  --peak GFLOPS      fp32 peak of one core, for the %%-of-peak column (default 115)\n");
+      "  --peak GFLOPS      fp32 peak of one core, for the %%-of-peak column (default 260.1)\n");
 }
 
 double now() {

@@ -32,7 +32,7 @@ struct Options {
   double window_seconds = 2.0, warmup_seconds = 2.0;
   double beta = 4.0, lr = 1e-4;
   int64_t latents = 10;
-  double peak_per_core = 175.6;  // fp32 FMA peak of one core, measured with fma_peak.c (docs/BENCHMARKS.md)
+  double peak_per_core = 260.1;  // fp32 FMA peak of one core, measured with fma_peak.c (docs/BENCHMARKS.md)
 };
 
 double now() {

@@ -615,7 +615,8 @@ void backward_weight(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
   const int64_t xp_cols = g.stride_w * (g.OW - 1) + g.dilation_w * (g.KW - 1) + 1, xp_plane = xp_rows * xp_cols;
   const int Q = g.dilation_w == 1 && g.KW <= conv::kMaxRun ? static_cast<int>(g.KW) : 1;
   const int64_t row_runs = g.KW / Q, group_runs = cin * g.KH * row_runs;
-  const int U = conv::runs_per_tile(Q);
+  // As few tiles as runs_per_tile allows, their runs shared out evenly (4 runs: 2 + 2, not 3 + 1).
+  const int U = static_cast<int>(ceil_div(group_runs, ceil_div(group_runs, conv::runs_per_tile(Q))));
   const int64_t run_tiles = ceil_div(group_runs, U), all_run_tiles = g.groups * run_tiles;
   const int RV = static_cast<int>(std::min<int64_t>(conv::kMaxRowVectors, cvec));
   const int64_t row_tiles = ceil_div(cvec, RV), tile_size = RV * U * Q * W;
