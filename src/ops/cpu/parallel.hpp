@@ -16,8 +16,9 @@
 //     step of many short loops then ran several times slower on 2 threads than on 1
 //     (docs/BENCHMARKS.md, "Threads on a busy machine"). So each shared loop measures the CPU
 //     time its threads spent on it (the time one thread would have needed) against the time the
-//     loop took; when a window of loops shows too little gain, loops run on the calling thread
-//     for a while, then share again (parallel.cpp has the rule).
+//     loop took (two reads of each thread's CPU clock, about 0.4 µs each on the machine of
+//     docs/BENCHMARKS.md); when a window of loops shows too little gain, loops run on the calling
+//     thread for a while, then share again (parallel.cpp has the rule).
 // The thread count set by set_num_threads() is the most a loop uses; OMP_WAIT_POLICY still
 // applies to how OpenMP's threads wait.
 #pragma once
