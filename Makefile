@@ -91,16 +91,14 @@ paper-fmnist: deps
 # prefer any rotation of the x-y plane: which one a run picks depends on the seed and on the
 # rounding of the matrix products, so this target fixes both (seed 6 and OpenBLAS's AVX2 kernels,
 # DSPRITES_BLAS, which every x86-64 CPU of the last decade runs); with them the traversal shows one
-# latent for x, one for y, one for scale. docs/CLI.md says more. OMP_WAIT_POLICY=passive: threads
-# waiting for work sleep instead of spinning, which helps on a machine busy with other work and
-# changes no result.
+# latent for x, one for y, one for scale. docs/CLI.md says more.
 demo-dsprites: deps
 	@$(MAKE) --no-print-directory build
-	OMP_WAIT_POLICY=passive OPENBLAS_CORETYPE=$(DSPRITES_BLAS) $(BUILD_DIR)/elbo train --dataset dsprites \
+	OPENBLAS_CORETYPE=$(DSPRITES_BLAS) $(BUILD_DIR)/elbo train --dataset dsprites \
 	  --architecture dlib_fc --latents 10 --objective beta_vae --beta 4 --batch 64 --lr 5e-4 \
 	  --steps $(DSPRITES_STEPS) --seed 6 --log-every 250 --checkpoint-every 1000 --threads $(THREADS) \
 	  --out $(DSPRITES_DIR) --resume
-	OMP_WAIT_POLICY=passive OPENBLAS_CORETYPE=$(DSPRITES_BLAS) $(BUILD_DIR)/elbo traverse --run $(DSPRITES_DIR) \
+	OPENBLAS_CORETYPE=$(DSPRITES_BLAS) $(BUILD_DIR)/elbo traverse --run $(DSPRITES_DIR) \
 	  --image 369168 --label-scale 2 --threads $(THREADS)
 	@echo
 	@echo "The β-VAE's pictures (PNG):"
