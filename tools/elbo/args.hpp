@@ -218,4 +218,17 @@ class Args {
   std::string error_;
 };
 
+// "a,,b" as {"a", "", "b"}: the parts of a comma-separated option value, as written ("" gives {""}).
+inline std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    parts.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return parts;
+}
+
 }  // namespace cli

@@ -21,16 +21,11 @@ namespace fs = std::filesystem;
 
 std::vector<double> parse_values(const std::string& text, const char* flag) {
   std::vector<double> values;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+  for (const std::string& item : split_commas(text)) {
     char* end = nullptr;
-    double v = std::strtod(item.c_str(), &end);
+    const double v = std::strtod(item.c_str(), &end);
     ELBO_CHECK(!item.empty() && *end == '\0' && v == v, flag, " expects numbers separated by commas, got '", text, "'");
     values.push_back(v);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
   }
   return values;
 }

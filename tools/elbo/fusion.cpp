@@ -61,22 +61,10 @@ constexpr Similarity kSimilarities[] = {
     {info::FusionSimilarity::nmi, "nmi", "NMI"},
 };
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    parts.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return parts;
-}
-
 // "2,3,5" → {2, 3, 5}; each ≥ minimum, increasing. Prints the error and returns false otherwise.
 bool parse_sizes(const std::string& flag, const std::string& text, int64_t minimum, std::vector<int64_t>& out) {
   out.clear();
-  for (const std::string& part : split_list(text)) {
+  for (const std::string& part : cli::split_commas(text)) {
     char* end = nullptr;
     long long v = std::strtoll(part.c_str(), &end, 10);
     if (part.empty() || *end || v < minimum || (!out.empty() && v <= out.back())) {
@@ -91,7 +79,7 @@ bool parse_sizes(const std::string& flag, const std::string& text, int64_t minim
 
 bool parse_similarities(const std::string& text, std::vector<Similarity>& out) {
   out.clear();
-  for (const std::string& part : split_list(text)) {
+  for (const std::string& part : cli::split_commas(text)) {
     const Similarity* found = nullptr;
     for (const Similarity& s : kSimilarities)
       if (part == s.name) found = &s;

@@ -66,6 +66,22 @@ metrics::SuiteResult score_representation(const data::GroundTruthDataset& datase
   return result;
 }
 
+std::vector<std::string> parse_metric_list(const std::string& text) {
+  std::vector<std::string> names;
+  for (const std::string& part : split_commas(text)) {
+    const size_t a = part.find_first_not_of(' '), b = part.find_last_not_of(' ');
+    if (a != std::string::npos) names.push_back(part.substr(a, b - a + 1));
+  }
+  return names;
+}
+
+void check_metric_names(const std::vector<std::string>& selected) {
+  const std::vector<std::string>& names = metrics::suite_metric_names();
+  for (const std::string& m : selected)
+    ELBO_CHECK(std::find(names.begin(), names.end(), m) != names.end(), "--metrics: unknown metric '", m,
+               "'; the metrics are beta_vae, factor_vae, mig, sap, dci, modularity_explicitness, irs, unsupervised");
+}
+
 metrics::SuiteOptions suite_options(const std::vector<std::string>& selected, int64_t num_train, int64_t num_test,
                                     uint64_t seed) {
   metrics::SuiteOptions options;
@@ -81,10 +97,7 @@ metrics::SuiteOptions suite_options(const std::vector<std::string>& selected, in
 }
 
 json::Value score_run(const std::string& dir, const metrics::SuiteOptions& options, const std::string& out_json) {
-  const std::vector<std::string>& names = metrics::suite_metric_names();
-  for (const std::string& m : options.metrics)
-    ELBO_CHECK(std::find(names.begin(), names.end(), m) != names.end(), "--metrics: unknown metric '", m,
-               "'; the metrics are beta_vae, factor_vae, mig, sap, dci, modularity_explicitness, irs, unsupervised");
+  check_metric_names(options.metrics);
   LoadedRun run = load_run(dir);
   const auto* dataset = dynamic_cast<const data::GroundTruthDataset*>(run.dataset.get());
   ELBO_CHECK(dataset, "--run ", dir, ": its dataset ", run.dataset->name(),
@@ -102,7 +115,7 @@ json::Value score_run(const std::string& dir, const metrics::SuiteOptions& optio
   std::fflush(stdout);
   // One metric at a time, in suite order, so that each can be reported as it ends.
   std::vector<std::string> order;
-  for (const std::string& m : names)
+  for (const std::string& m : metrics::suite_metric_names())
     if (std::find(options.metrics.begin(), options.metrics.end(), m) != options.metrics.end()) order.push_back(m);
   metrics::SuiteResult result;
   for (size_t i = 0; i < order.size(); ++i) {
@@ -129,20 +142,6 @@ json::Value score_run(const std::string& dir, const metrics::SuiteOptions& optio
 }  // namespace cli
 
 namespace {
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    std::string item = text.substr(start, comma - start);
-    const size_t a = item.find_first_not_of(' '), b = item.find_last_not_of(' ');
-    if (a != std::string::npos) items.push_back(item.substr(a, b - a + 1));
-    start = comma + 1;
-  }
-  return items;
-}
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "elbo metrics: %s (see elbo metrics --help)\n", message.c_str());
@@ -268,7 +267,7 @@ int run_metrics(int argc, char** argv) {
     if (num_train < 1 || num_test < 1) return usage_error("--num-train and --num-test must be positive");
     if (seed < 0 || threads < 0) return usage_error("--seed and --threads must be ≥ 0");
     if (threads > 0) set_num_threads(static_cast<int>(threads));
-    return metrics_of_run(run_dir, split_list(only), num_train, num_test, static_cast<uint64_t>(seed), out);
+    return metrics_of_run(run_dir, cli::parse_metric_list(only), num_train, num_test, static_cast<uint64_t>(seed), out);
   }
   if (codes_mode == !dataset_name.empty())
     return usage_error(codes_mode ? "give either --codes/--factors or --dataset, not both"
@@ -278,7 +277,7 @@ int run_metrics(int argc, char** argv) {
   if (num_train < 1 || num_test < 1) return usage_error("--num-train and --num-test must be positive");
   if (seed < 0 || threads < 0) return usage_error("--seed and --threads must be ≥ 0");
   if (threads > 0) set_num_threads(static_cast<int>(threads));
-  const std::vector<std::string> selected = split_list(only);
+  const std::vector<std::string> selected = cli::parse_metric_list(only);
   if (!only.empty() && selected.empty()) return usage_error("--metrics lists no metric");
 
   if (codes_mode)

@@ -29,6 +29,11 @@ elbo::metrics::SuiteResult score_representation(const elbo::data::GroundTruthDat
                                                 const elbo::metrics::SuiteOptions& options, elbo::json::Value input,
                                                 const std::string& out_json);
 
+// "mig, sap" as {"mig", "sap"}: the names of a --metrics list, blanks around each dropped.
+std::vector<std::string> parse_metric_list(const std::string& text);
+// Throws naming the first of `selected` that is not a metric of the suite.
+void check_metric_names(const std::vector<std::string>& selected);
+
 // The suite's options: the selected metrics (all when empty), and the same training and test sizes
 // for every metric (the --num-train and --num-test of `elbo metrics`).
 elbo::metrics::SuiteOptions suite_options(const std::vector<std::string>& selected, int64_t num_train,

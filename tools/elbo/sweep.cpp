@@ -180,20 +180,6 @@ std::vector<io::LineSeries> stat_series(const std::vector<double>& betas, const 
   return {s};
 }
 
-// "mig,sap" as names; blanks around a name are dropped.
-std::vector<std::string> parse_metric_list(const std::string& text) {
-  std::vector<std::string> names;
-  for (size_t start = 0; start <= text.size();) {
-    const size_t comma = std::min(text.find(',', start), text.size());
-    std::string item = text.substr(start, comma - start);
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
-    if (!item.empty()) names.push_back(item);
-    start = comma + 1;
-  }
-  return names;
-}
-
 // Stage 2: the scores of every finished member, each computed or read back (member_scores).
 SweepScores score_members(const Ensemble& grid, const metrics::SuiteOptions& suite, bool force) {
   SweepScores scores;
@@ -382,10 +368,7 @@ int run_sweep(int argc, char** argv) {
              "dsprites-file");
   const std::vector<std::string> selected = parse_metric_list(only);
   ELBO_CHECK(only.empty() || !selected.empty(), "--metrics lists no metric");
-  const std::vector<std::string>& names = metrics::suite_metric_names();
-  for (const std::string& m : selected)
-    ELBO_CHECK(std::find(names.begin(), names.end(), m) != names.end(), "--metrics: unknown metric '", m,
-               "'; the metrics are beta_vae, factor_vae, mig, sap, dci, modularity_explicitness, irs, unsupervised");
+  check_metric_names(selected);
   ELBO_CHECK(num_train >= 1 && num_test >= 1, "--num-train and --num-test must be positive, got ", num_train, " and ",
              num_test);
   ELBO_CHECK(metric_seed >= 0, "--metric-seed must be at least 0, got ", metric_seed);
