@@ -278,7 +278,7 @@ EnsembleAnalysis analyse_ensemble(const std::vector<MemberPosteriors>& members, 
   // 3. Information per channel and all-pairs NMI and VI.
   stage("information and all-pairs NMI/VI of " + std::to_string(num_channels) + " channels at " +
         std::to_string(points) + " points");
-  a.similarity = channel_similarity(channels);
+  a.similarity = channel_similarity(channels, o.device);
 
   // 4. Drop the channels under min_information; OPTICS on the others.
   stage("OPTICS");

@@ -9,10 +9,11 @@
 #include <cmath>
 #include <vector>
 
+#include "elbo/autograd.hpp"
 #include "elbo/info/bhattacharyya.hpp"
 #include "elbo/info/units.hpp"
 #include "elbo/ops/backend.hpp"
-#include "elbo/ops/shape.hpp"
+#include "elbo/ops.hpp"
 #include "info/coefficient_rows.hpp"
 #include "ops/cpu/vecmath.hpp"
 
@@ -142,10 +143,27 @@ LogSums log_sums(const ChannelSet& a, const ChannelSet* b) {
   return total;
 }
 
-// The information estimates and the NMI/VI algebra from the sums of logarithms.
-SimilarityMatrices assemble(const LogSums& s, int64_t n, int64_t ma, int64_t mb) {
+// The sums of logarithms in nats, however they were computed (LogSums, or the tensor program below).
+struct NatSums {
+  std::vector<double> joint;                   // [m_a·m_b]: Σ_i ln G_i[a, b]
+  std::vector<double> self_a, self_b;          // Σ_i ln Σ_j (C_ij)²
+  std::vector<double> marginal_a, marginal_b;  // Σ_i ln Σ_j C_ij
+};
+
+NatSums to_nats(const LogSums& s) {
+  auto convert = [](const std::vector<int64_t>& fixed) {
+    std::vector<double> nats(fixed.size());
+    for (size_t k = 0; k < fixed.size(); ++k) nats[k] = fixed_to_nats(fixed[k]);
+    return nats;
+  };
+  return {convert(s.joint), convert(s.self_a), convert(s.self_b), convert(s.marginal_a), convert(s.marginal_b)};
+}
+
+// The information estimates and the NMI/VI algebra from the sums of logarithms:
+//     Î(·;X) = log2 N − (Σ_i ln ·) / (N ln 2)
+SimilarityMatrices assemble(const NatSums& s, int64_t n, int64_t ma, int64_t mb) {
   const double log2_n = std::log2(static_cast<double>(n)), per_point_bits = 1.0 / (static_cast<double>(n) * kLn2);
-  auto bits = [&](int64_t fixed) { return log2_n - fixed_to_nats(fixed) * per_point_bits; };
+  auto bits = [&](double nats) { return log2_n - nats * per_point_bits; };
   SimilarityMatrices r;
   r.information_a = empty(Shape{ma}, DType::f64);
   r.information_b = empty(Shape{mb}, DType::f64);
@@ -178,11 +196,82 @@ SimilarityMatrices assemble(const LogSums& s, int64_t n, int64_t ma, int64_t mb)
   return r;
 }
 
+// ---- the same sums as a program of tensor operations, on any device --------------------------------
+//
+// For a chunk of P fingerprint points i, row i of every channel's coefficient matrix at once, from
+// the Bhattacharyya distance of two one-dimensional Gaussians (bhattacharyya.hpp) summed over each
+// channel's dimensions d:
+//
+//     s = σ_id² + σ_jd²,    D_cij = Σ_{d ∈ c} [ (μ_id − μ_jd)² / (4 s) + ½ ln( s / (2 √(σ_id² σ_jd²)) ) ]
+//     R[p, c, j] = exp(−D_cij)                                   [P, M, N]
+//     G[p] = R[p] · R[p]ᵀ                                        [P, M, M]   one batched GEMM
+//
+// and then Σ_p ln G[p] and Σ_p ln Σ_j R[p, c, j], in f64, added up over the chunks. (At j = i the
+// ratio is exactly 1 and D exactly 0, as the CPU path's diagonal.) Every step is an elbo op, so the
+// program runs wherever the tensors live: on a GPU the elementwise passes and the batched GEMM
+// (cuBLAS) do all the work. The intermediates of a chunk take about 10·P·D·N elements.
+NatSums log_sums_by_tensor_ops(const ChannelSet& set, Device device, int64_t chunk_points) {
+  ELBO_CHECK(set.kind == ChannelKind::gaussian,
+             "channel_similarity_by_tensor_ops: needs Gaussian channels (posteriors); label and coefficient "
+             "channels run on the CPU (channel_similarity)");
+  NoGradGuard no_grad;
+  const DType dt = set.dtype;
+  const int64_t n = set.num_points, m = set.num_channels, dims = set.means.size(1);
+  if (chunk_points <= 0)  // about 64 MB of f32 per intermediate
+    chunk_points = std::clamp<int64_t>((int64_t{16} << 20) / std::max<int64_t>(1, dims * n), 1, 256);
+  // Posteriors on the device, in the set's arithmetic type: σ² = exp(ln σ²) taken in f64, as the CPU path.
+  const Tensor means = to_device(to_dtype(set.means, dt), device);
+  const Tensor vars = to_device(to_dtype(exp(to_dtype(set.logvars, DType::f64)), dt), device);
+  const Tensor means_t = reshape(contiguous(transpose(means, 0, 1)), Shape{1, dims, n});  // μ_jd as [1, D, N]
+  const Tensor vars_t = reshape(contiguous(transpose(vars, 0, 1)), Shape{1, dims, n});
+  // Channels of several dimensions: D summed over each channel's dimensions by a 0/1 matrix [1, M, D].
+  Tensor membership;
+  if (dims != m) {
+    std::vector<double> ones(static_cast<size_t>(m * dims), 0.0);
+    for (int64_t c = 0; c < m; ++c)
+      for (int64_t d = set.dim_start[static_cast<size_t>(c)]; d < set.dim_start[static_cast<size_t>(c) + 1]; ++d)
+        ones[static_cast<size_t>(c * dims + d)] = 1.0;
+    membership = from_vector(Shape{1, m, dims}, ones, dt, device);
+  }
+  Tensor joint = zeros(Shape{m, m}, DType::f64, device), marginal = zeros(Shape{m}, DType::f64, device);
+  for (int64_t i0 = 0; i0 < n; i0 += chunk_points) {
+    const int64_t p = std::min(chunk_points, n - i0);
+    const Tensor mu_i = reshape(slice(means, 0, i0, i0 + p), Shape{p, dims, 1});
+    const Tensor var_i = reshape(slice(vars, 0, i0, i0 + p), Shape{p, dims, 1});
+    const Tensor s = var_i + vars_t;                                                      // [P, D, N]
+    const Tensor distance = square(mu_i - means_t) / (s * 4.0) + log(s / (sqrt(var_i * vars_t) * 2.0)) * 0.5;
+    const Tensor rows = exp(-(membership.defined() ? matmul(membership, distance) : distance));  // R [P, M, N]
+    marginal = marginal + sum(to_dtype(log(sum(rows, {2})), DType::f64), {0});
+    joint = joint + sum(to_dtype(log(matmul(rows, transpose(rows, 1, 2))), DType::f64), {0});
+  }
+  NatSums sums;
+  sums.joint = to_device(joint, Device::cpu).to_vector();
+  sums.marginal_a = to_device(marginal, Device::cpu).to_vector();
+  sums.self_a.resize(static_cast<size_t>(m));
+  for (int64_t c = 0; c < m; ++c) sums.self_a[static_cast<size_t>(c)] = sums.joint[static_cast<size_t>(c * m + c)];
+  sums.self_b = sums.self_a;
+  sums.marginal_b = sums.marginal_a;
+  return sums;
+}
+
 }  // namespace
 
 SimilarityMatrices channel_similarity(const ChannelSet& set) {
   ELBO_CHECK(set.num_channels >= 1, "channel_similarity: the channel set is empty");
   LogSums s = set.dtype == DType::f64 ? log_sums<double>(set, nullptr) : log_sums<float>(set, nullptr);
+  return assemble(to_nats(s), set.num_points, set.num_channels, set.num_channels);
+}
+
+SimilarityMatrices channel_similarity(const ChannelSet& set, Device device) {
+  if (device == Device::cpu) return channel_similarity(set);
+  return channel_similarity_by_tensor_ops(set, device);
+}
+
+SimilarityMatrices channel_similarity_by_tensor_ops(const ChannelSet& set, Device device, int64_t chunk_points) {
+  ELBO_CHECK(set.num_channels >= 1, "channel_similarity: the channel set is empty");
+  ELBO_CHECK(device_available(device), "channel_similarity: device ", device_name(device),
+             " is not available (a GPU needs a build with -DELBO_CUDA=ON and a visible device)");
+  NatSums s = log_sums_by_tensor_ops(set, device, chunk_points);
   return assemble(s, set.num_points, set.num_channels, set.num_channels);
 }
 
@@ -192,7 +281,7 @@ SimilarityMatrices channel_similarity(const ChannelSet& rows, const ChannelSet& 
   // f32 only when both sets ask for it: labels (f64 by default) keep the exact path.
   bool f32 = rows.dtype == DType::f32 && columns.dtype == DType::f32;
   LogSums s = f32 ? log_sums<float>(rows, &columns) : log_sums<double>(rows, &columns);
-  return assemble(s, rows.num_points, rows.num_channels, columns.num_channels);
+  return assemble(to_nats(s), rows.num_points, rows.num_channels, columns.num_channels);
 }
 
 PairSimilarity pair_similarity(const Tensor& coefficients_u, const Tensor& coefficients_v) {

@@ -155,6 +155,60 @@ TEST_CASE("info: all-pairs results are identical at 1 and 2 threads") {
   check_thread_invariant("channel_similarity rectangular", [&] { return info::channel_similarity(set, other).vi; });
 }
 
+namespace {
+// Every matrix of two SimilarityMatrices agrees within `tol` (NMI within 10·tol).
+void check_same_similarity(const info::SimilarityMatrices& a, const info::SimilarityMatrices& b, double tol) {
+  elbo::testing::check_values(a.information_a, b.information_a.to_vector(), tol);
+  elbo::testing::check_values(a.self_information_a, b.self_information_a.to_vector(), tol);
+  elbo::testing::check_values(a.joint_information, b.joint_information.to_vector(), tol);
+  elbo::testing::check_values(a.mutual_information, b.mutual_information.to_vector(), tol);
+  elbo::testing::check_values(a.vi, b.vi.to_vector(), tol);
+  elbo::testing::check_values(a.nmi, b.nmi.to_vector(), 10 * tol);
+}
+}  // namespace
+
+TEST_CASE("info: the tensor-op program of all-pairs NMI and VI equals the fused CPU path") {
+  // One-dimensional channels, both precisions, chunks that do and do not divide N.
+  for (DType dt : {DType::f64, DType::f32}) {
+    info::ChannelSet set = random_channels(61, 8, 71, dt);
+    info::SimilarityMatrices fused = info::channel_similarity(set);
+    const double tol = dt == DType::f64 ? 1e-10 : 5e-6;
+    for (int64_t chunk : {int64_t{1}, int64_t{7}, int64_t{0}}) {
+      CAPTURE(chunk);
+      info::SimilarityMatrices program = info::channel_similarity_by_tensor_ops(set, Device::cpu, chunk);
+      check_same_similarity(program, fused, tol);
+      for (int64_t u = 0; u < 8; ++u) CHECK(std::abs(at(program.vi, u, u)) < tol);  // VI(U, U′) of identical draws
+    }
+  }
+  // Subspaces of unequal sizes (summed through the membership matrix).
+  Tensor means = normal(Shape{40, 6}, 72, 0, 0, DType::f64);
+  Tensor logvars = add(normal(Shape{40, 6}, 72, 1, 0, DType::f64), -1.0);
+  info::ChannelSet sub = info::gaussian_subspaces(means, logvars, {1, 2, 3});
+  check_same_similarity(info::channel_similarity_by_tensor_ops(sub, Device::cpu, 9), info::channel_similarity(sub), 1e-10);
+  // channel_similarity(set, cpu) is the fused path itself.
+  info::ChannelSet set = random_channels(30, 4, 73, DType::f32);
+  CHECK(info::channel_similarity(set, Device::cpu).vi.to_vector() == info::channel_similarity(set).vi.to_vector());
+  // Hard channels have no tensor program: the error says where they run.
+  info::ChannelSet labels = info::label_channels(from_vector(Shape{4}, {0, 1, 1, 0}, DType::i64));
+  CHECK_THROWS_WITH_AS(info::channel_similarity_by_tensor_ops(labels, Device::cpu), doctest::Contains("run on the CPU"),
+                       Error);
+}
+
+TEST_CASE("info: all-pairs NMI and VI on a GPU equal the CPU's") {
+  if (!device_available(Device::cuda)) {
+    MESSAGE("cuda: skipped: no CUDA device in this build or on this machine");
+    return;
+  }
+  for (DType dt : {DType::f64, DType::f32}) {
+    info::ChannelSet set = random_channels(300, 40, 74, dt);
+    info::SimilarityMatrices cpu = info::channel_similarity(set);
+    info::SimilarityMatrices gpu = info::channel_similarity(set, Device::cuda);
+    check_same_similarity(gpu, cpu, dt == DType::f64 ? 1e-9 : 2e-5);
+    // The same bits in a second run (cuBLAS with a fixed workspace, reductions in a fixed order).
+    CHECK(info::channel_similarity(set, Device::cuda).vi.to_vector() == gpu.vi.to_vector());
+  }
+}
+
 TEST_CASE("info: Monte Carlo NMI and VI of whole spaces") {
   // U = V: NMI = 1 and VI = 0 within the propagated errors.
   const int64_t n = 200;

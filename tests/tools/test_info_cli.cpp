@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "elbo/io/atomic_file.hpp"
+#include "elbo/ops/backend.hpp"
 #include "elbo/io/json.hpp"
 #include "elbo/io/npy.hpp"
 #include "elbo/io/plot.hpp"
@@ -193,6 +194,11 @@ TEST_CASE("cli: info errors name the bad file or flag") {
   r = run(dir, elbo_info() + " --posteriors-list '" + dir.file("nope.txt") + "'" + out);
   CHECK(r.status == 1);
   CHECK(r.err.find("--posteriors-list " + dir.file("nope.txt") + ": cannot read") != std::string::npos);
+  if (!elbo::device_available(elbo::Device::cuda)) {  // a build or machine without a GPU says which
+    r = run(dir, elbo_info() + " --posteriors" + members + out + " --device cuda");
+    CHECK(r.status != 0);
+    CHECK(r.err.find("--device cuda: ") != std::string::npos);
+  }
   r = run(dir, elbo_info() + " --help");
   CHECK(r.status == 0);
   CHECK(r.out.find("--min-bits") != std::string::npos);

@@ -6,6 +6,9 @@
 //   information   Î(U;X) of every channel from its fingerprint (channel_information)
 //   all_pairs     Î(U;X), Î(U;U′), Î(U,V;X), I(U;V), NMI and VI for all M² pairs (channel_similarity)
 // --check K compares K random pairs of the batched result with the per-pair definition in f64.
+// --device cuda runs the all-pairs stage on a GPU (a CUDA build), as the program of tensor operations
+// of channel_similarity_by_tensor_ops; --tensor-ops runs that program on the CPU instead of the fused
+// CPU path. The information stage always runs on the CPU.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -32,7 +35,8 @@ double now() {
 
 int main(int argc, char** argv) {
   int64_t points = 1000, channels = 500, threads = 0, repeats = 1, check = 0;
-  std::string dtype = "f32";
+  std::string dtype = "f32", device_name = "cpu";
+  bool tensor_ops = false;
   cli::Args args("bench_info",
                  "Times all-pairs generalised NMI/VI from Gaussian posteriors. Prints one line per stage and\n"
                  "RESULT info N <N> M <M> threads <t> seconds <total of the all-pairs stage>");
@@ -42,15 +46,23 @@ int main(int argc, char** argv) {
   args.flag("--repeats", repeats, "timed repeats of each stage (the fastest is reported)");
   args.flag("--dtype", dtype, "arithmetic of the estimators: f32 or f64");
   args.flag("--check", check, "compare this many random pairs with the per-pair definition");
+  args.flag("--device", device_name, "where the all-pairs stage runs (cuda needs -DELBO_CUDA=ON)", {"cpu", "cuda"});
+  args.flag("--tensor-ops", tensor_ops, "run the all-pairs stage as the GPU's tensor-op program, on the CPU too");
   if (!args.parse(argc, argv)) return args.exit_code();
   if (dtype != "f32" && dtype != "f64") {
     std::fprintf(stderr, "bench_info: --dtype must be f32 or f64, got '%s'\n", dtype.c_str());
     return 2;
   }
+  const Device device = device_name == "cuda" ? Device::cuda : Device::cpu;
+  if (!device_available(device)) {
+    std::fprintf(stderr, "bench_info: --device %s is not available (build with -DELBO_CUDA=ON, on a machine with a GPU)\n",
+                 device_name.c_str());
+    return 2;
+  }
   if (threads > 0) set_num_threads(static_cast<int>(threads));
-  std::printf("# elbo bench_info: N=%lld M=%lld dtype=%s threads=%d, OpenBLAS kernels: %s\n",
-              static_cast<long long>(points), static_cast<long long>(channels), dtype.c_str(), num_threads(),
-              cpu_blas_kernels());
+  std::printf("# elbo bench_info: N=%lld M=%lld dtype=%s device=%s%s threads=%d, OpenBLAS kernels: %s\n",
+              static_cast<long long>(points), static_cast<long long>(channels), dtype.c_str(), device_name.c_str(),
+              tensor_ops || device != Device::cpu ? " (tensor ops)" : "", num_threads(), cpu_blas_kernels());
 
   DType dt = dtype == "f64" ? DType::f64 : DType::f32;
   Tensor means = normal(Shape{points, channels}, 1234, 0, 0, dt);
@@ -71,7 +83,9 @@ int main(int argc, char** argv) {
   std::printf("information  %8.3f s   (M·N² = %.3g coefficients)\n", t_info,
               static_cast<double>(channels) * static_cast<double>(points) * static_cast<double>(points));
   info::SimilarityMatrices sim;
-  double t_pairs = best_of([&] { sim = info::channel_similarity(set); });
+  double t_pairs = best_of([&] {
+    sim = tensor_ops ? info::channel_similarity_by_tensor_ops(set, device) : info::channel_similarity(set, device);
+  });
   double macs = 0.5 * static_cast<double>(channels) * static_cast<double>(channels + 1) * static_cast<double>(points) *
                 static_cast<double>(points);
   std::printf("all_pairs    %8.3f s   (%.3g multiply-adds in the Gram matrices: %.1f GFLOP/s)\n", t_pairs, macs,
@@ -103,7 +117,8 @@ int main(int argc, char** argv) {
     std::printf("check: %lld pairs against the per-pair f64 definition: max |ΔNMI| %.2e, max |ΔVI| %.2e bits\n",
                 static_cast<long long>(check), worst_nmi, worst_vi);
   }
-  std::printf("RESULT info N %lld M %lld threads %d seconds %.3f information_seconds %.3f\n",
-              static_cast<long long>(points), static_cast<long long>(channels), num_threads(), t_pairs, t_info);
+  std::printf("RESULT info N %lld M %lld threads %d seconds %.3f information_seconds %.3f device %s\n",
+              static_cast<long long>(points), static_cast<long long>(channels), num_threads(), t_pairs, t_info,
+              device_name.c_str());
   return 0;
 }

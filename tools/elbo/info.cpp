@@ -39,6 +39,7 @@
 #include "elbo/io/plot.hpp"
 #include "elbo/io/png.hpp"
 #include "progress.hpp"
+#include "run.hpp"
 
 using namespace elbo;
 namespace fs = std::filesystem;
@@ -47,7 +48,7 @@ namespace {
 
 struct InfoOptions {
   std::vector<std::string> posteriors;
-  std::string posteriors_list, ensemble, out = "elbo-info", distance = "vi";
+  std::string posteriors_list, ensemble, out = "elbo-info", distance = "vi", device = "cpu";
   int64_t points = 1000, seed = 0, min_samples = 20, threads = 0;
   double xi = 0.05, min_bits = 0.01;
 };
@@ -394,6 +395,8 @@ int run_info(int argc, char** argv) {
   args.flag("--xi", o.xi, "OPTICS xi (steepness of cluster boundaries)");
   args.flag("--min-bits", o.min_bits, "channels under this information (bits) are dropped before clustering");
   args.flag("--threads", o.threads, "threads (0: OMP_NUM_THREADS or all cores)");
+  args.flag("--device", o.device, "where the all-pairs NMI/VI run (cuda needs a build with -DELBO_CUDA=ON)",
+            {"cpu", "cuda"});
 
   // --posteriors takes every following argument up to the next option.
   std::vector<char*> rest = {argv[0]};
@@ -428,6 +431,7 @@ int run_info(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
 
   try {
+    const Device device = cli::parse_device(o.device);
     if (!o.posteriors_list.empty())
       for (const std::string& d : read_list(o.posteriors_list)) o.posteriors.push_back(d);
     if (o.threads > 0) set_num_threads(static_cast<int>(o.threads));
@@ -476,6 +480,7 @@ int run_info(int argc, char** argv) {
     options.hotspots.optics.min_samples = o.min_samples;
     options.hotspots.optics.xi = o.xi;
     options.on_stage = say;
+    options.device = device;
     const double analysis_start = cli::seconds_now();
     const info::EnsembleAnalysis a = info::analyse_ensemble(members, options);
     const double analysis_seconds = cli::seconds_now() - analysis_start;
@@ -512,6 +517,7 @@ int run_info(int argc, char** argv) {
     summary.set("xi", o.xi);
     summary.set("min_bits", o.min_bits);
     summary.set("threads", static_cast<int64_t>(num_threads()));
+    summary.set("device", o.device);
     summary.set("channels", static_cast<int64_t>(a.channel_model.size()));
     summary.set("kept_channels", static_cast<int64_t>(a.ordering.size()));
     summary.set("hotspots", static_cast<int64_t>(a.hotspots.size()));

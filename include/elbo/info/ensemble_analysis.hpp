@@ -66,6 +66,8 @@ struct EnsembleOptions {
   HotspotOptions hotspots;  // distance (vi), min_information (0.01 bits), OPTICS (min_samples 20, ξ 0.05)
   // Called with a short description at the start of each stage (for progress lines); may be empty.
   std::function<void(const std::string&)> on_stage;
+  // Where the all-pairs NMI/VI run (channel_similarity(set, device)); the rest runs on the CPU.
+  Device device = Device::cpu;
 };
 
 struct Hotspot {

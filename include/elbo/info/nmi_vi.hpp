@@ -62,6 +62,16 @@ struct SimilarityMatrices {
 
 // Every pair of channels of one set: [M, M].
 SimilarityMatrices channel_similarity(const ChannelSet& set);
+// The same on `device`: the CPU path above for Device::cpu, channel_similarity_by_tensor_ops for a GPU.
+SimilarityMatrices channel_similarity(const ChannelSet& set, Device device);
+// Every pair of one set of Gaussian channels (one dimension or several per channel), computed as a
+// program of elbo's tensor operations on `device`, `chunk_points` fingerprint points at a time (0:
+// about 64 MB per intermediate): the coefficient rows of a chunk from Bhattacharyya distances, their
+// Gram matrices by one batched GEMM, the logarithms summed in f64. The path a GPU runs (a CUDA
+// build); on the CPU it agrees with channel_similarity(set) to rounding (about 1e-6 bits in f32) but
+// is slower than the fused path, and serves to test the program. Labels and coefficient channels:
+// CPU only.
+SimilarityMatrices channel_similarity_by_tensor_ops(const ChannelSet& set, Device device, int64_t chunk_points = 0);
 // Every channel of `rows` against every channel of `columns` (e.g. latent channels against
 // ground-truth factors given as label_channels): [M_a, M_b]. Both sets must hold the same points.
 SimilarityMatrices channel_similarity(const ChannelSet& rows, const ChannelSet& columns);
