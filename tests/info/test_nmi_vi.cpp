@@ -194,7 +194,7 @@ TEST_CASE("info: the tensor-op program of all-pairs NMI and VI equals the fused 
                        Error);
 }
 
-TEST_CASE("info: all-pairs NMI and VI on a GPU equal the CPU's") {
+TEST_CASE("cuda: all-pairs NMI and VI (info) on the GPU equal the CPU's") {
   if (!device_available(Device::cuda)) {
     MESSAGE("cuda: skipped: no CUDA device in this build or on this machine");
     return;
