@@ -7,7 +7,6 @@
 //   all_pairs     Î(U;X), Î(U;U′), Î(U,V;X), I(U;V), NMI and VI for all M² pairs (channel_similarity)
 // --check K compares K random pairs of the batched result with the per-pair definition in f64.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -19,14 +18,11 @@
 #include "elbo/info/mutual_information.hpp"
 #include "elbo/info/nmi_vi.hpp"
 #include "elbo/ops.hpp"
+#include "progress.hpp"  // cli::seconds_now
 
 using namespace elbo;
 
 namespace {
-
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -60,9 +56,9 @@ int main(int argc, char** argv) {
   auto best_of = [&](auto&& stage) {
     double best = 1e300;
     for (int64_t r = 0; r < std::max<int64_t>(1, repeats); ++r) {
-      double t0 = now();
+      double t0 = cli::seconds_now();
       stage();
-      best = std::min(best, now() - t0);
+      best = std::min(best, cli::seconds_now() - t0);
     }
     return best;
   };
