@@ -64,6 +64,11 @@ Rgb pixel(const Tensor& canvas, int64_t x, int64_t y) {
   return {p[y * w + x], p[(h + y) * w + x], p[(2 * h + y) * w + x]};
 }
 
+void set_pixel(Tensor& canvas, int64_t x, int64_t y, Rgb c) {
+  check_canvas(canvas, "set_pixel");
+  put(canvas, x, y, c);
+}
+
 void fill_rect(Tensor& canvas, Rect r, Rgb c, float alpha, Rect clip) {
   check_canvas(canvas, "fill_rect");
   const int64_t h = canvas.size(1), w = canvas.size(2);

@@ -35,6 +35,12 @@ TEST_CASE("io: raster canvas, pixel and rectangles with alpha and clipping") {
   Tensor c = make_canvas(10, 8, {0.2f, 0.4f, 0.6f});
   CHECK(c.shape() == Shape{3, 8, 10});
   CHECK(pixel(c, 9, 7) == Rgb{0.2f, 0.4f, 0.6f});
+  Tensor one = make_canvas(5, 4);
+  set_pixel(one, 3, 2, {1, 0, 0});
+  set_pixel(one, 5, 2, kBlack);   // off the canvas: skipped
+  set_pixel(one, -1, 0, kBlack);
+  REQUIRE(inked(one).size() == 1);
+  CHECK(pixel(one, 3, 2) == Rgb{1, 0, 0});
   // Blending: 0.25·colour + 0.75·old, only inside the rectangle.
   fill_rect(c, {2, 3, 4, 2}, {1, 0, 0}, 0.25f);
   CHECK(near(pixel(c, 2, 3), {0.25f + 0.75f * 0.2f, 0.75f * 0.4f, 0.75f * 0.6f}));

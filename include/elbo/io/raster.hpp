@@ -3,6 +3,7 @@
 // histogram) and line_plot.hpp (lines with bands).
 //
 // The pixel rules are exact, without anti-aliasing, so that a test can name the pixels a call sets:
+//   set_pixel         the one pixel
 //   fill_rect         the pixels of the rectangle; with alpha < 1 each one becomes
 //                     alpha·colour + (1 − alpha)·old
 //   draw_rect_outline the pixels of the rectangle within `thickness` of its edge
@@ -45,6 +46,8 @@ Tensor make_canvas(int64_t width, int64_t height, Rgb background = kWhite);
 // The colour of pixel (x, y) of a canvas.
 Rgb pixel(const Tensor& canvas, int64_t x, int64_t y);
 
+// Sets pixel (x, y) to `colour`; a pixel off the canvas is skipped.
+void set_pixel(Tensor& canvas, int64_t x, int64_t y, Rgb colour);
 // Fills a rectangle; with alpha < 1 blends colour over what is there: new = alpha·colour + (1 − alpha)·old.
 void fill_rect(Tensor& canvas, Rect r, Rgb colour, float alpha = 1.0f, Rect clip = kNoClip);
 // The rectangle's border, `thickness` pixels wide, inside the rectangle.
