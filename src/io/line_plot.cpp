@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "elbo/error.hpp"
 #include "elbo/io/png.hpp"
+#include "elbo/io/raster.hpp"
 
 namespace elbo::io {
 
@@ -19,11 +19,8 @@ constexpr double kDataMargin = 0.05; // the axes' ranges extend the data's by 5%
 
 using Colour3 = std::array<float, 3>;
 
-std::string tick_label(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.4g", std::fabs(v) < 1e-12 ? 0.0 : v);
-  return text;
-}
+// A tick value as text (format_tick), a value within 1e-12 of 0 as "0".
+std::string tick_label(double v) { return format_tick(std::fabs(v) < 1e-12 ? 0.0 : v); }
 
 // Mean, minimum and maximum of the finite values; valid = false when there are none.
 struct Summary {
@@ -47,46 +44,10 @@ Summary summarise(const std::vector<double>& values) {
   return s;
 }
 
-// An RGB image [3, H, W] as planes, with clipped drawing.
-struct Canvas {
-  float* px;
-  int64_t w, h;
-  // Drawing limited to columns x0..x1 and rows y0..y1 (inclusive).
-  int64_t x0 = 0, y0 = 0, x1 = 0, y1 = 0;
-
-  bool inside(int64_t x, int64_t y) const { return x >= x0 && x <= x1 && y >= y0 && y <= y1; }
-  void set(int64_t x, int64_t y, const Colour3& c) {
-    if (!inside(x, y)) return;
-    for (int64_t k = 0; k < 3; ++k) px[(k * h + y) * w + x] = c[static_cast<size_t>(k)];
-  }
-  void blend(int64_t x, int64_t y, const Colour3& c, float alpha) {
-    if (!inside(x, y)) return;
-    for (int64_t k = 0; k < 3; ++k) {
-      float& p = px[(k * h + y) * w + x];
-      p = (1.0f - alpha) * p + alpha * c[static_cast<size_t>(k)];
-    }
-  }
-  void fill_rect(int64_t xa, int64_t ya, int64_t xb, int64_t yb, const Colour3& c) {
-    for (int64_t y = ya; y <= yb; ++y)
-      for (int64_t x = xa; x <= xb; ++x) set(x, y, c);
-  }
-  // A filled disk: the pixels with dx² + dy² ≤ r² + r (round for small r).
-  void disk(int64_t cx, int64_t cy, int64_t r, const Colour3& c) {
-    for (int64_t dy = -r; dy <= r; ++dy)
-      for (int64_t dx = -r; dx <= r; ++dx)
-        if (dx * dx + dy * dy <= r * r + r) set(cx + dx, cy + dy, c);
-  }
-  // A 3-pixel-wide segment: a 3×3 brush stamped at half-pixel steps along it.
-  void segment(double xa, double ya, double xb, double yb, const Colour3& c) {
-    const double length = std::max(std::fabs(xb - xa), std::fabs(yb - ya));
-    const int64_t steps = static_cast<int64_t>(std::ceil(length * 2.0)) + 1;
-    for (int64_t i = 0; i <= steps; ++i) {
-      const double t = static_cast<double>(i) / static_cast<double>(steps);
-      const int64_t x = std::lround(xa + t * (xb - xa)), y = std::lround(ya + t * (yb - ya));
-      fill_rect(x - 1, y - 1, x + 1, y + 1, c);
-    }
-  }
-};
+Rgb series_rgb(size_t i) {
+  const Colour3 c = series_colour(i);
+  return {c[0], c[1], c[2]};
+}
 
 int64_t text_width(const std::string& s, int64_t scale) { return static_cast<int64_t>(s.size()) * 6 * scale; }
 
@@ -196,16 +157,12 @@ PlotFrame line_plot_frame(const std::vector<LineSeries>& series, const LinePlotO
 Tensor line_plot(const std::vector<LineSeries>& series, const LinePlotOptions& o) {
   const PlotFrame f = line_plot_frame(series, o);
   const int64_t s = o.text_scale, ch = 7 * s, W = o.width, H = o.height;
-  Tensor image = full(Shape{3, H, W}, 1.0);
-  Canvas all{image.data<float>(), W, H, 0, 0, W - 1, H - 1};
-  Canvas area = all;  // data are clipped to the inside of the frame
-  area.x0 = f.left + 1, area.y0 = f.top + 1, area.x1 = f.right - 1, area.y1 = f.bottom - 1;
-  const Colour3 black{0, 0, 0}, grid{kGrid, kGrid, kGrid};
+  Tensor image = make_canvas(W, H);
+  const Rect area{f.left + 1, f.top + 1, f.right - f.left - 1, f.bottom - f.top - 1};  // data are clipped to it
+  const Rgb grid{kGrid, kGrid, kGrid};
 
-  for (double t : f.y_ticks) {  // grid lines
-    const int64_t y = std::lround(f.py(t));
-    for (int64_t x = f.left; x <= f.right; ++x) area.set(x, y, grid);
-  }
+  for (double t : f.y_ticks)  // grid lines
+    fill_rect(image, {f.left, std::lround(f.py(t)), f.right - f.left + 1, 1}, grid, 1.0f, area);
 
   // Per series: summaries, then band, seed points, mean line, mean markers.
   std::vector<std::vector<Summary>> summaries(series.size());
@@ -214,7 +171,7 @@ Tensor line_plot(const std::vector<LineSeries>& series, const LinePlotOptions& o
   const bool band = o.spread == Spread::band || o.spread == Spread::band_and_points;
   const bool points = o.spread == Spread::points || o.spread == Spread::band_and_points;
   for (size_t k = 0; k < series.size() && band; ++k) {
-    const Colour3 c = series_colour(k);
+    const Rgb c = series_rgb(k);
     const LineSeries& line = series[k];
     const std::vector<Summary>& sum = summaries[k];
     for (size_t i = 0; i < line.x.size(); ++i) {
@@ -222,8 +179,8 @@ Tensor line_plot(const std::vector<LineSeries>& series, const LinePlotOptions& o
       const bool joined_left = i > 0 && sum[i - 1].valid, joined_right = i + 1 < line.x.size() && sum[i + 1].valid;
       if (!joined_left && !joined_right) {  // an isolated point: a bar 5 pixels wide
         const int64_t cx = std::lround(f.px(line.x[i]));
-        for (int64_t y = std::lround(f.py(sum[i].max)); y <= std::lround(f.py(sum[i].min)); ++y)
-          for (int64_t x = cx - 2; x <= cx + 2; ++x) area.blend(x, y, c, kBandAlpha);
+        const int64_t top = std::lround(f.py(sum[i].max)), bottom = std::lround(f.py(sum[i].min));
+        fill_rect(image, {cx - 2, top, 5, bottom - top + 1}, c, kBandAlpha, area);
       }
       if (!joined_right) continue;
       // Columns [xa, xb) of this segment, xb too for the last segment, so no column is blended twice.
@@ -232,57 +189,59 @@ Tensor line_plot(const std::vector<LineSeries>& series, const LinePlotOptions& o
       const bool last = !(i + 2 < line.x.size() && sum[i + 2].valid);
       for (int64_t x = std::min(xa, xb); x < std::max(xa, xb) + (last ? 1 : 0); ++x) {
         const double t = pb != pa ? std::clamp((static_cast<double>(x) - pa) / (pb - pa), 0.0, 1.0) : 0.0;
-        const double top = f.py(sum[i].max + t * (sum[i + 1].max - sum[i].max));
-        const double bottom = f.py(sum[i].min + t * (sum[i + 1].min - sum[i].min));
-        for (int64_t y = std::lround(top); y <= std::lround(bottom); ++y) area.blend(x, y, c, kBandAlpha);
+        const int64_t top = std::lround(f.py(sum[i].max + t * (sum[i + 1].max - sum[i].max)));
+        const int64_t bottom = std::lround(f.py(sum[i].min + t * (sum[i + 1].min - sum[i].min)));
+        fill_rect(image, {x, top, 1, bottom - top + 1}, c, kBandAlpha, area);
       }
     }
   }
   for (size_t k = 0; k < series.size() && points; ++k) {
-    const Colour3 c = series_colour(k);
+    const Rgb c = series_rgb(k);
     for (size_t i = 0; i < series[k].x.size(); ++i)
       for (double v : series[k].y[i])
-        if (std::isfinite(v)) area.disk(std::lround(f.px(series[k].x[i])), std::lround(f.py(v)), 2, c);
+        if (std::isfinite(v)) fill_disk(image, std::lround(f.px(series[k].x[i])), std::lround(f.py(v)), 2, c, area);
   }
   for (size_t k = 0; k < series.size(); ++k) {
-    const Colour3 c = series_colour(k);
+    const Rgb c = series_rgb(k);
     const LineSeries& line = series[k];
     for (size_t i = 0; i + 1 < line.x.size(); ++i)
       if (summaries[k][i].valid && summaries[k][i + 1].valid)
-        area.segment(f.px(line.x[i]), f.py(summaries[k][i].mean), f.px(line.x[i + 1]), f.py(summaries[k][i + 1].mean), c);
+        draw_thick_line(image, f.px(line.x[i]), f.py(summaries[k][i].mean), f.px(line.x[i + 1]),
+                        f.py(summaries[k][i + 1].mean), c, area);
     for (size_t i = 0; i < line.x.size(); ++i)
-      if (summaries[k][i].valid) area.disk(std::lround(f.px(line.x[i])), std::lround(f.py(summaries[k][i].mean)), 3, c);
+      if (summaries[k][i].valid)
+        fill_disk(image, std::lround(f.px(line.x[i])), std::lround(f.py(summaries[k][i].mean)), 3, c, area);
   }
 
   // Frame, ticks and their labels.
-  for (int64_t x = f.left; x <= f.right; ++x) all.set(x, f.top, black), all.set(x, f.bottom, black);
-  for (int64_t y = f.top; y <= f.bottom; ++y) all.set(f.left, y, black), all.set(f.right, y, black);
+  draw_rect_outline(image, {f.left, f.top, f.right - f.left + 1, f.bottom - f.top + 1}, kBlack);
   for (double t : f.y_ticks) {
     const int64_t y = std::lround(f.py(t));
-    for (int64_t x = f.left - kTick; x < f.left; ++x) all.set(x, y, black);
+    fill_rect(image, {f.left - kTick, y, kTick, 1}, kBlack);
     const std::string label = tick_label(t);
-    draw_text(image, label, f.left - kTick - 2 - text_width(label, s), y - 3 * s, 0.0f, s);
+    draw_label(image, label, f.left - kTick - 2 - text_width(label, s), y - 3 * s, kBlack, s);
   }
   int64_t last_label_end = -1;
   for (double t : f.x_ticks) {
     const int64_t x = std::lround(f.px(t));
-    for (int64_t y = f.bottom + 1; y <= f.bottom + kTick; ++y) all.set(x, y, black);
+    fill_rect(image, {x, f.bottom + 1, 1, kTick}, kBlack);
     const std::string label = tick_label(t);
     const int64_t start = x - text_width(label, s) / 2;
     if (start <= last_label_end + 3 * s) continue;  // would overlap the previous label: mark only
-    draw_text(image, label, start, f.bottom + kTick + 3, 0.0f, s);
+    draw_label(image, label, start, f.bottom + kTick + 3, kBlack, s);
     last_label_end = start + text_width(label, s);
   }
 
   // Title, axis labels.
   int64_t y_text = kPad;
   if (!o.title.empty()) {
-    draw_text(image, o.title, (W - text_width(o.title, s)) / 2, y_text, 0.0f, s);
+    draw_label(image, o.title, (W - text_width(o.title, s)) / 2, y_text, kBlack, s);
     y_text += ch + 6;
   }
-  if (!o.y_label.empty()) draw_text(image, o.y_label, kPad, y_text, 0.0f, s);
+  if (!o.y_label.empty()) draw_label(image, o.y_label, kPad, y_text, kBlack, s);
   if (!o.x_label.empty())
-    draw_text(image, o.x_label, (f.left + f.right - text_width(o.x_label, s)) / 2, f.bottom + kTick + 3 + ch + 6, 0.0f, s);
+    draw_label(image, o.x_label, (f.left + f.right - text_width(o.x_label, s)) / 2, f.bottom + kTick + 3 + ch + 6,
+               kBlack, s);
 
   // Legend.
   if (o.legend != LegendCorner::none) {
@@ -290,37 +249,34 @@ Tensor line_plot(const std::vector<LineSeries>& series, const LinePlotOptions& o
     for (const LineSeries& line : series) label_width = std::max(label_width, text_width(line.label, s));
     const int64_t row = ch + 6, swatch = 24;
     const int64_t box_w = 8 + swatch + 6 + label_width + 6, box_h = 4 + static_cast<int64_t>(series.size()) * row;
-    auto box_x = [&](LegendCorner c) {
-      return c == LegendCorner::top_right || c == LegendCorner::bottom_right ? f.right - 8 - box_w : f.left + 8;
-    };
-    auto box_y = [&](LegendCorner c) {
-      return c == LegendCorner::top_right || c == LegendCorner::top_left ? f.top + 8 : f.bottom - 8 - box_h;
+    auto box = [&](LegendCorner c) {  // columns x … x + box_w, rows y … y + box_h
+      const bool right = c == LegendCorner::top_right || c == LegendCorner::bottom_right;
+      const bool top = c == LegendCorner::top_right || c == LegendCorner::top_left;
+      return Rect{right ? f.right - 8 - box_w : f.left + 8, top ? f.top + 8 : f.bottom - 8 - box_h, box_w + 1, box_h + 1};
     };
     LegendCorner corner = o.legend;
     if (corner == LegendCorner::automatic) {  // the corner that hides the fewest drawn pixels
-      const float* px = image.data<float>();
       int64_t fewest = -1;
       for (LegendCorner c : {LegendCorner::top_right, LegendCorner::top_left, LegendCorner::bottom_right,
                              LegendCorner::bottom_left}) {
+        const Rect b = box(c);
         int64_t covered = 0;
-        for (int64_t y = std::max(box_y(c), int64_t{0}); y <= std::min(box_y(c) + box_h, H - 1); ++y)
-          for (int64_t x = std::max(box_x(c), int64_t{0}); x <= std::min(box_x(c) + box_w, W - 1); ++x)
-            covered += px[y * W + x] != 1.0f || px[(H + y) * W + x] != 1.0f || px[(2 * H + y) * W + x] != 1.0f;
+        for (int64_t y = std::max(b.y, int64_t{0}); y < std::min(b.y + b.height, H); ++y)
+          for (int64_t x = std::max(b.x, int64_t{0}); x < std::min(b.x + b.width, W); ++x)
+            covered += pixel(image, x, y) != kWhite;
         if (fewest < 0 || covered < fewest) fewest = covered, corner = c;
       }
     }
-    const int64_t bx = box_x(corner), by = box_y(corner);
-    const Colour3 white{1, 1, 1}, edge{0.5f, 0.5f, 0.5f};
-    area.fill_rect(bx, by, bx + box_w, by + box_h, white);
-    for (int64_t x = bx; x <= bx + box_w; ++x) area.set(x, by, edge), area.set(x, by + box_h, edge);
-    for (int64_t y = by; y <= by + box_h; ++y) area.set(bx, y, edge), area.set(bx + box_w, y, edge);
+    const Rect b = box(corner);
+    fill_rect(image, b, kWhite, 1.0f, area);
+    draw_rect_outline(image, b, Rgb{0.5f, 0.5f, 0.5f}, 1, area);
     for (size_t k = 0; k < series.size(); ++k) {
-      const int64_t cy = by + 4 + static_cast<int64_t>(k) * row + ch / 2;
-      const Colour3 c = series_colour(k);
-      area.segment(static_cast<double>(bx + 8), static_cast<double>(cy), static_cast<double>(bx + 8 + swatch),
-                   static_cast<double>(cy), c);
-      area.disk(bx + 8 + swatch / 2, cy, 3, c);
-      draw_text(image, series[k].label, bx + 8 + swatch + 6, cy - 3 * s, 0.0f, s);
+      const int64_t cy = b.y + 4 + static_cast<int64_t>(k) * row + ch / 2;
+      const Rgb c = series_rgb(k);
+      draw_thick_line(image, static_cast<double>(b.x + 8), static_cast<double>(cy), static_cast<double>(b.x + 8 + swatch),
+                      static_cast<double>(cy), c, area);
+      fill_disk(image, b.x + 8 + swatch / 2, cy, 3, c, area);
+      draw_label(image, series[k].label, b.x + 8 + swatch + 6, cy - 3 * s, kBlack, s);
     }
   }
   return image;

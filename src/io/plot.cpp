@@ -1,4 +1,4 @@
-// Raster plots on RGB image tensors; see elbo/io/plot.hpp.
+// Heatmaps, profiles and histograms on RGB image tensors; see elbo/io/plot.hpp.
 #include "elbo/io/plot.hpp"
 
 #include <algorithm>
@@ -6,7 +6,6 @@
 #include <cstdio>
 
 #include "elbo/error.hpp"
-#include "font5x7.hpp"
 
 namespace elbo::io {
 
@@ -26,23 +25,6 @@ constexpr float kViridis[9][3] = {
 constexpr uint8_t kTab10[10][3] = {{0x1f, 0x77, 0xb4}, {0xff, 0x7f, 0x0e}, {0x2c, 0xa0, 0x2c}, {0xd6, 0x27, 0x28},
                                    {0x94, 0x67, 0xbd}, {0x8c, 0x56, 0x4b}, {0xe3, 0x77, 0xc2}, {0x7f, 0x7f, 0x7f},
                                    {0xbc, 0xbd, 0x22}, {0x17, 0xbe, 0xcf}};
-
-void check_canvas(const Tensor& canvas, const char* op) {
-  ELBO_CHECK(canvas.defined() && canvas.ndim() == 3 && canvas.size(0) == 3 && canvas.dtype() == DType::f32 &&
-                 canvas.is_contiguous(),
-             op, ": expected a contiguous f32 RGB canvas [3, H, W] (make_canvas), got ",
-             canvas.defined() ? canvas.str() : std::string("an undefined tensor"));
-}
-
-// Sets one pixel if it lies on the canvas.
-void put(Tensor& canvas, int64_t x, int64_t y, Rgb c) {
-  const int64_t h = canvas.size(1), w = canvas.size(2);
-  if (x < 0 || y < 0 || x >= w || y >= h) return;
-  float* p = canvas.data<float>();
-  p[y * w + x] = c.r;
-  p[(h + y) * w + x] = c.g;
-  p[(2 * h + y) * w + x] = c.b;
-}
 
 // First pixel of cell k of n over `extent` pixels (the cell rule of plot.hpp).
 int64_t cell_edge(int64_t k, int64_t n, int64_t extent) { return k * extent / n; }
@@ -73,98 +55,7 @@ Rgb palette_colour(int64_t k) {
   return {c[0] / 255.0f, c[1] / 255.0f, c[2] / 255.0f};
 }
 
-// ---- primitives -----------------------------------------------------------------------------------
-
-Tensor make_canvas(int64_t width, int64_t height, Rgb background) {
-  ELBO_CHECK(width >= 1 && height >= 1 && width <= 32768 && height <= 32768, "make_canvas: size ", width, "x", height,
-             " must be within 1..32768 pixels");
-  Tensor canvas = empty(Shape{3, height, width});
-  float* p = canvas.data<float>();
-  const int64_t plane = width * height;
-  std::fill(p, p + plane, background.r);
-  std::fill(p + plane, p + 2 * plane, background.g);
-  std::fill(p + 2 * plane, p + 3 * plane, background.b);
-  return canvas;
-}
-
-Rgb pixel(const Tensor& canvas, int64_t x, int64_t y) {
-  check_canvas(canvas, "pixel");
-  const int64_t h = canvas.size(1), w = canvas.size(2);
-  ELBO_CHECK(x >= 0 && y >= 0 && x < w && y < h, "pixel: (", x, ", ", y, ") is outside the ", w, "x", h, " canvas");
-  const float* p = canvas.data<float>();
-  return {p[y * w + x], p[(h + y) * w + x], p[(2 * h + y) * w + x]};
-}
-
-void fill_rect(Tensor& canvas, Rect r, Rgb c, float alpha) {
-  check_canvas(canvas, "fill_rect");
-  const int64_t h = canvas.size(1), w = canvas.size(2);
-  const int64_t x0 = std::max<int64_t>(r.x, 0), x1 = std::min(r.x + r.width, w);
-  const int64_t y0 = std::max<int64_t>(r.y, 0), y1 = std::min(r.y + r.height, h);
-  float* p = canvas.data<float>();
-  const float colour[3] = {c.r, c.g, c.b};
-  for (int64_t k = 0; k < 3; ++k)
-    for (int64_t y = y0; y < y1; ++y)
-      for (int64_t x = x0; x < x1; ++x) {
-        float& v = p[(k * h + y) * w + x];
-        v = alpha >= 1.0f ? colour[k] : alpha * colour[k] + (1.0f - alpha) * v;
-      }
-}
-
-void draw_rect_outline(Tensor& canvas, Rect r, Rgb c, int64_t t) {
-  fill_rect(canvas, {r.x, r.y, r.width, std::min(t, r.height)}, c);
-  fill_rect(canvas, {r.x, r.y + r.height - std::min(t, r.height), r.width, std::min(t, r.height)}, c);
-  fill_rect(canvas, {r.x, r.y, std::min(t, r.width), r.height}, c);
-  fill_rect(canvas, {r.x + r.width - std::min(t, r.width), r.y, std::min(t, r.width), r.height}, c);
-}
-
-void draw_line(Tensor& canvas, int64_t x0, int64_t y0, int64_t x1, int64_t y1, Rgb c) {
-  check_canvas(canvas, "draw_line");
-  const int64_t dx = std::abs(x1 - x0), dy = -std::abs(y1 - y0);
-  const int64_t sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
-  int64_t err = dx + dy;
-  while (true) {
-    put(canvas, x0, y0, c);
-    if (x0 == x1 && y0 == y1) break;
-    const int64_t e2 = 2 * err;
-    if (e2 >= dy) {
-      err += dy;
-      x0 += sx;
-    }
-    if (e2 <= dx) {
-      err += dx;
-      y0 += sy;
-    }
-  }
-}
-
-namespace {
-void draw_glyph(Tensor& canvas, char ch, int64_t x, int64_t y, Rgb c, int64_t scale) {
-  const font5x7::Glyph& g = font5x7::glyph(ch);
-  for (int row = 0; row < 7; ++row)
-    for (int col = 0; col < 5; ++col) {
-      if (!((g.rows[row] >> (4 - col)) & 1)) continue;
-      for (int64_t dy = 0; dy < scale; ++dy)
-        for (int64_t dx = 0; dx < scale; ++dx) put(canvas, x + col * scale + dx, y + row * scale + dy, c);
-    }
-}
-}  // namespace
-
-int64_t draw_label(Tensor& canvas, const std::string& text, int64_t x, int64_t y, Rgb c, int64_t scale) {
-  check_canvas(canvas, "draw_label");
-  ELBO_CHECK(scale >= 1, "draw_label: scale must be ≥ 1, got ", scale);
-  for (size_t i = 0; i < text.size(); ++i) draw_glyph(canvas, text[i], x + static_cast<int64_t>(i) * 6 * scale, y, c, scale);
-  return label_width(text, scale);
-}
-
-void draw_label_vertical(Tensor& canvas, const std::string& text, int64_t x, int64_t y, Rgb c, int64_t scale) {
-  check_canvas(canvas, "draw_label_vertical");
-  ELBO_CHECK(scale >= 1, "draw_label_vertical: scale must be ≥ 1, got ", scale);
-  for (size_t i = 0; i < text.size(); ++i) draw_glyph(canvas, text[i], x, y + static_cast<int64_t>(i) * 8 * scale, c, scale);
-}
-
-int64_t label_width(const std::string& text, int64_t scale) {
-  return text.empty() ? 0 : (static_cast<int64_t>(text.size()) * 6 - 1) * scale;
-}
+// ---- matrix parts ---------------------------------------------------------------------------------
 
 void draw_heatmap(Tensor& canvas, const Tensor& matrix, Rect area, double vmin, double vmax) {
   check_canvas(canvas, "draw_heatmap");
@@ -263,6 +154,20 @@ Tensor plot_heatmap(const Tensor& matrix, const HeatmapOptions& o) {
 
 namespace {
 
+// The axes of a plotting area p whose y axis runs from 0 at the bottom to `top`: a line left of it
+// and one under it (the pixel column p.x − 1 and row p.y + p.height), and at each tick value t a
+// 2·s-pixel mark left of the y axis at row p.y + p.height − round(t/top · p.height) with its label.
+void draw_axes(Tensor& canvas, const Rect& p, const std::vector<double>& ticks, double top, int64_t s) {
+  fill_rect(canvas, {p.x - 1, p.y, 1, p.height + 1}, kBlack);           // y axis
+  fill_rect(canvas, {p.x - 1, p.y + p.height, p.width + 1, 1}, kBlack);  // x axis
+  for (double t : ticks) {
+    const int64_t y = p.y + p.height - std::lround(t / top * static_cast<double>(p.height));
+    fill_rect(canvas, {p.x - 1 - 2 * s, y, 2 * s, 1}, kBlack);
+    const std::string text = format_tick(t);
+    draw_label(canvas, text, p.x - 3 * s - label_width(text, s), y - 7 * s / 2, kBlack, s);
+  }
+}
+
 // The top of the profile's y axis: the largest finite positive value plus 5%, or 1.
 double profile_top(const std::vector<double>& profile) {
   double top = 0;
@@ -343,14 +248,7 @@ Tensor plot_profile_heatmap(const ProfileHeatmap& f) {
     }
     const double top = profile_top(f.profile);
     draw_profile(canvas, f.profile, p, top, {0.35f, 0.35f, 0.35f}, kBlack);
-    fill_rect(canvas, {p.x - 1, p.y, 1, p.height + 1}, kBlack);  // y axis
-    fill_rect(canvas, {p.x - 1, p.y + p.height, p.width + 1, 1}, kBlack);  // baseline
-    for (double t : nice_ticks(0, top, 2)) {
-      const int64_t y = p.y + p.height - std::lround(t / top * static_cast<double>(p.height));
-      fill_rect(canvas, {p.x - 1 - 2 * s, y, 2 * s, 1}, kBlack);
-      const std::string text = format_tick(t);
-      draw_label(canvas, text, p.x - 3 * s - label_width(text, s), y - 7 * s / 2, kBlack, s);
-    }
+    draw_axes(canvas, p, nice_ticks(0, top, 2), top, s);
   }
 
   draw_heatmap(canvas, f.matrix, l.matrix, f.vmin, f.vmax);
@@ -432,15 +330,10 @@ Tensor plot_histogram(const Histogram& f) {
     const int64_t bar = std::max<int64_t>(1, std::lround(static_cast<double>(count) / l.count_max * p.height));
     fill_rect(canvas, {x0, p.y + p.height - bar, x1 - x0 - (x1 - x0 >= 3 ? 1 : 0), bar}, f.bar);
   }
-  fill_rect(canvas, {p.x - 1, p.y, 1, p.height + 1}, kBlack);           // y axis
-  fill_rect(canvas, {p.x - 1, p.y + p.height, p.width + 1, 1}, kBlack);  // x axis
-  for (double t : nice_ticks(0, static_cast<double>(l.count_max), 5)) {
-    if (t != std::floor(t)) continue;  // counts are integers
-    const int64_t ty = p.y + p.height - std::lround(t / l.count_max * p.height);
-    fill_rect(canvas, {p.x - 1 - 2 * s, ty, 2 * s, 1}, kBlack);
-    const std::string text = format_tick(t);
-    draw_label(canvas, text, p.x - 3 * s - label_width(text, s), ty - 7 * s / 2, kBlack, s);
-  }
+  std::vector<double> count_ticks;
+  for (double t : nice_ticks(0, static_cast<double>(l.count_max), 5))
+    if (t == std::floor(t)) count_ticks.push_back(t);  // counts are integers
+  draw_axes(canvas, p, count_ticks, static_cast<double>(l.count_max), s);
   for (double t : nice_ticks(l.lo, l.hi, 5)) {
     const int64_t tx = p.x + std::min<int64_t>(p.width - 1, std::lround((t - l.lo) / (l.hi - l.lo) * p.width));
     fill_rect(canvas, {tx, p.y + p.height + 1, 1, 2 * s}, kBlack);

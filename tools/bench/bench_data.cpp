@@ -9,7 +9,6 @@
 // --dump DIR also writes grids of images as binary PGM (dSprites) and PPM (3D scenes) files, to
 // look at the shapes: a plain fwrite, no image library.
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -21,15 +20,12 @@
 #include "elbo/data/batches.hpp"
 #include "elbo/data/dsprites.hpp"
 #include "elbo/data/scenes3d.hpp"
+#include "progress.hpp"  // cli::seconds_now
 
 using namespace elbo;
 using namespace elbo::data;
 
 namespace {
-
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 // Median of `repetitions` windows of images/s, each window calling f (which renders `per_call`
 // images) for about `seconds` / `repetitions` seconds.
@@ -37,13 +33,13 @@ double images_per_second(double seconds, int repetitions, int64_t per_call, cons
   f();  // warm-up
   std::vector<double> rates;
   for (int r = 0; r < repetitions; ++r) {
-    const double start = now();
+    const double start = cli::seconds_now();
     int64_t calls = 0;
     do {
       f();
       ++calls;
-    } while (now() - start < seconds / repetitions);
-    rates.push_back(static_cast<double>(calls * per_call) / (now() - start));
+    } while (cli::seconds_now() - start < seconds / repetitions);
+    rates.push_back(static_cast<double>(calls * per_call) / (cli::seconds_now() - start));
   }
   std::sort(rates.begin(), rates.end());
   return rates[rates.size() / 2];

@@ -13,7 +13,6 @@
 //   - every other latent is collapsed to the prior (mean 0.01·z, log-variance −0.01).
 // Random choices come from Philox keyed by the model number, in which latent each factor lands too.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -25,12 +24,11 @@
 #include "elbo/info/ensemble_analysis.hpp"
 #include "elbo/io/npy.hpp"
 #include "elbo/rng.hpp"
+#include "progress.hpp"  // cli::seconds_now
 
 using namespace elbo;
 
 namespace {
-
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 constexpr int64_t kFactorSizes[5] = {3, 6, 40, 32, 32};  // shape, scale, orientation, x, y
 
@@ -108,13 +106,13 @@ int main(int argc, char** argv) {
   }
   if (threads > 0) set_num_threads(static_cast<int>(threads));
 
-  double start = now();
+  double start = cli::seconds_now();
   std::vector<info::MemberPosteriors> members;
   for (int64_t m = 0; m < models; ++m) members.push_back(synthetic_model(m, rows, latents));
-  std::printf("generate     %8.3f s  (%lld models x %lld latents, %lld rows)\n", now() - start,
+  std::printf("generate     %8.3f s  (%lld models x %lld latents, %lld rows)\n", cli::seconds_now() - start,
               static_cast<long long>(models), static_cast<long long>(latents), static_cast<long long>(rows));
   if (!write.empty()) {
-    start = now();
+    start = cli::seconds_now();
     for (info::MemberPosteriors& m : members) {
       const std::string dir = (std::filesystem::path(write) / m.dir).string();
       std::filesystem::create_directories(dir);
@@ -129,15 +127,15 @@ int main(int argc, char** argv) {
         std::fclose(names);
       }
     }
-    std::printf("write        %8.3f s  (%s/model-*)\n", now() - start, write.c_str());
+    std::printf("write        %8.3f s  (%s/model-*)\n", cli::seconds_now() - start, write.c_str());
   }
 
   info::EnsembleOptions options;
   options.points = points;
   options.hotspots.optics.min_samples = min_samples;
-  start = now();
+  start = cli::seconds_now();
   const info::EnsembleAnalysis a = info::analyse_ensemble(members, options);
-  const double seconds = now() - start;
+  const double seconds = cli::seconds_now() - start;
   for (const auto& [stage, s] : a.stage_seconds) std::printf("  %-60s %8.3f s\n", stage.c_str(), s);
   std::printf("%zu of %zu channels kept, %zu hotspots\n", a.ordering.size(), a.channel_model.size(), a.hotspots.size());
   std::printf("RESULT ensemble models %lld latents %lld points %lld threads %d seconds %.3f\n",

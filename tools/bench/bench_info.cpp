@@ -10,7 +10,6 @@
 // of channel_similarity_by_tensor_ops; --tensor-ops runs that program on the CPU instead of the fused
 // CPU path. The information stage always runs on the CPU.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -22,14 +21,11 @@
 #include "elbo/info/mutual_information.hpp"
 #include "elbo/info/nmi_vi.hpp"
 #include "elbo/ops.hpp"
+#include "progress.hpp"  // cli::seconds_now
 
 using namespace elbo;
 
 namespace {
-
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -72,9 +68,9 @@ int main(int argc, char** argv) {
   auto best_of = [&](auto&& stage) {
     double best = 1e300;
     for (int64_t r = 0; r < std::max<int64_t>(1, repeats); ++r) {
-      double t0 = now();
+      double t0 = cli::seconds_now();
       stage();
-      best = std::min(best, now() - t0);
+      best = std::min(best, cli::seconds_now() - t0);
     }
     return best;
   };

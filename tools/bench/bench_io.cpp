@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -33,19 +32,18 @@
 #include "elbo/io/gzip.hpp"
 #include "elbo/io/npz.hpp"
 #include "elbo/nn.hpp"
+#include "progress.hpp"  // cli::seconds_now
 
 using namespace elbo;
 
 namespace {
 
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-
 double best_seconds(int repetitions, const std::function<void()>& f) {
   double best = 1e30;
   for (int r = 0; r < repetitions; ++r) {
-    double t0 = now();
+    double t0 = cli::seconds_now();
     f();
-    best = std::min(best, now() - t0);
+    best = std::min(best, cli::seconds_now() - t0);
   }
   return best;
 }

@@ -11,7 +11,6 @@
 // fastest repetition: on a machine shared with other work, the one least disturbed); a repetition
 // runs the kernel as many times as fit in its share of --seconds.
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +21,7 @@
 #include "elbo/context.hpp"
 #include "elbo/ops.hpp"
 #include "elbo/ops/backend.hpp"
+#include "progress.hpp"  // cli::seconds_now
 
 using namespace elbo;
 
@@ -47,26 +47,22 @@ void usage() {
       "  --peak GFLOPS      fp32 peak of one core, for the %%-of-peak column (default 260.1)\n");
 }
 
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 // Median (or fastest) seconds per call of f: warm-up, then `repetitions` timed runs of a calibrated count.
 double time_per_call(const Options& o, const std::function<void()>& f) {
   f();
-  double t0 = now();
+  double t0 = cli::seconds_now();
   int64_t calls = 0;
-  while (calls < 2 || now() - t0 < 0.2 * o.seconds) {
+  while (calls < 2 || cli::seconds_now() - t0 < 0.2 * o.seconds) {
     f();
     ++calls;
   }
-  const double per_call = (now() - t0) / static_cast<double>(calls);
+  const double per_call = (cli::seconds_now() - t0) / static_cast<double>(calls);
   const int64_t count = std::max<int64_t>(1, static_cast<int64_t>(o.seconds / o.repetitions / per_call));
   std::vector<double> times;
   for (int r = 0; r < o.repetitions; ++r) {
-    const double start = now();
+    const double start = cli::seconds_now();
     for (int64_t i = 0; i < count; ++i) f();
-    times.push_back((now() - start) / static_cast<double>(count));
+    times.push_back((cli::seconds_now() - start) / static_cast<double>(count));
   }
   std::sort(times.begin(), times.end());
   return o.best ? times.front() : times[times.size() / 2];

@@ -5,8 +5,6 @@
 // Inputs are random binary images (a pool of 4 batches used in turn). After a warm-up of ≥ 3 steps
 // and ≥ 1 s it times a few windows and reports the median rate, one line per objective:
 //   RESULT <objective> steps/s <rate> ms/step <time> threads <n>
-#include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -16,14 +14,11 @@
 #include "elbo/context.hpp"
 #include "elbo/models/model.hpp"
 #include "elbo/ops.hpp"
+#include "step_timing.hpp"
 
 using namespace elbo;
 
 namespace {
-
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 struct Options {
   int64_t threads = 0, batch = 64, latents = 10, image_size = 64, windows = 3;
@@ -38,27 +33,17 @@ void run(const Options& o, const std::string& name) {
   config.objective = models::objective_defaults(models::parse_objective(name));
   config.seed = 1;
   models::Model model(config);
-  std::vector<Tensor> pool;
-  for (uint64_t i = 0; i < 4; ++i)
-    pool.push_back(greater(uniform(Shape{o.batch, 1, o.image_size, o.image_size}, 2, i), full(Shape{}, 0.5)));
+  const std::vector<Tensor> pool = bench::random_binary_batches(Shape{o.batch, 1, o.image_size, o.image_size}, 2, 4);
   uint64_t step = 0;
   double loss = 0;
   auto one_step = [&] {
     uint64_t t = step++;
     loss = model.step(pool[t % pool.size()], t).get("loss");
   };
-  double t0 = now();
-  while (step < 3 || now() - t0 < o.warmup_seconds) one_step();
-  double per_step = (now() - t0) / static_cast<double>(step);
-  int64_t steps_per_window = std::max<int64_t>(2, static_cast<int64_t>(o.window_seconds / per_step + 0.5));
-  std::vector<double> rates;
-  for (int64_t w = 0; w < o.windows; ++w) {
-    double start = now();
-    for (int64_t s = 0; s < steps_per_window; ++s) one_step();
-    rates.push_back(static_cast<double>(steps_per_window) / (now() - start));
-  }
+  const std::vector<double> rates = bench::time_step_windows(
+      one_step, {.min_warmup_steps = 3, .warmup_seconds = o.warmup_seconds, .min_window_steps = 2,
+                 .window_seconds = o.window_seconds, .windows = o.windows});
   ELBO_CHECK(std::isfinite(loss), "bench_objectives: the loss of ", name, " became ", loss);
-  std::sort(rates.begin(), rates.end());
   double median = rates[rates.size() / 2];
   std::printf("RESULT %-12s steps/s %7.2f ms/step %8.2f threads %d\n", name.c_str(), median, 1000.0 / median,
               num_threads());
@@ -86,12 +71,6 @@ int main(int argc, char** argv) {
   std::printf("# elbo bench_objectives: %s, %lldx%lld images, batch %lld, %lld latents, threads=%d\n",
               o.architecture.c_str(), static_cast<long long>(o.image_size), static_cast<long long>(o.image_size),
               static_cast<long long>(o.batch), static_cast<long long>(o.latents), num_threads());
-  size_t start = 0;
-  while (start <= o.objectives.size()) {
-    size_t end = o.objectives.find(',', start);
-    if (end == std::string::npos) end = o.objectives.size();
-    run(o, o.objectives.substr(start, end - start));
-    start = end + 1;
-  }
+  for (const std::string& name : cli::split_commas(o.objectives)) run(o, name);
   return 0;
 }

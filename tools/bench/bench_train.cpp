@@ -7,8 +7,6 @@
 // Inputs are random binary images (a pool of 8 batches used in turn); loss = β-VAE with β = 4;
 // Adam, lr 1e-4. After a warm-up of ≥ 5 steps and ≥ 2 s, which also sets the steps per window,
 // it times several windows of about 2 s and reports the median rate.
-#include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +18,7 @@
 #include "elbo/models/vae.hpp"
 #include "elbo/ops.hpp"
 #include "args.hpp"
+#include "step_timing.hpp"
 
 using namespace elbo;
 
@@ -34,10 +33,6 @@ struct Options {
   int64_t latents = 10;
   double peak_per_core = 260.1;  // fp32 FMA peak of one core, measured with fma_peak.c (docs/BENCHMARKS.md)
 };
-
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 // Forward multiply-accumulates per sample, counted layer by layer (conv: OH·OW·C_out·C_in·k²;
 // transposed conv: H·W·C_in·C_out·k²; linear: in·out). Training ≈ 3 × forward FLOPs.
@@ -55,27 +50,18 @@ void run(const Options& o, const std::string& name) {
   models::Vae model(init, arch, o.latents);
   nn::Optimizer opt = nn::adam(model.parameters(), o.lr);
   Shape image = name == "conv" ? Shape{batch, 1, 64, 64} : Shape{batch, 784};
-  std::vector<Tensor> pool;
-  for (uint64_t i = 0; i < 8; ++i) pool.push_back(greater(uniform(image, 1235, i), full(Shape{}, 0.5)));
+  const std::vector<Tensor> pool = bench::random_binary_batches(image, 1235, 8);
 
   uint64_t step = 0;
+  models::StepResult last;
   auto one_step = [&] {
     uint64_t k = step++;
-    return models::train_step(model, opt, pool[k % pool.size()], o.beta, 1, k);
+    last = models::train_step(model, opt, pool[k % pool.size()], o.beta, 1, k);
   };
-  double t0 = now();
-  while (step < 5 || now() - t0 < o.warmup_seconds) one_step();
-  double per_step = (now() - t0) / static_cast<double>(step);
-  int64_t steps_per_window = std::max<int64_t>(3, static_cast<int64_t>(o.window_seconds / per_step + 0.5));
-  std::vector<double> rates;
-  models::StepResult last;
-  for (int64_t w = 0; w < o.windows; ++w) {
-    double start = now();
-    for (int64_t s = 0; s < steps_per_window; ++s) last = one_step();
-    rates.push_back(static_cast<double>(steps_per_window) / (now() - start));
-  }
+  const std::vector<double> rates = bench::time_step_windows(
+      one_step, {.min_warmup_steps = 5, .warmup_seconds = o.warmup_seconds, .min_window_steps = 3,
+                 .window_seconds = o.window_seconds, .windows = o.windows});
   ELBO_CHECK(std::isfinite(last.loss), "bench_train: the loss became ", last.loss);
-  std::sort(rates.begin(), rates.end());
   double median = rates[rates.size() / 2];
   double gflops = median * static_cast<double>(batch) * 3 * 2 * forward_macs(arch) / 1e9;
   int threads = num_threads();
@@ -105,18 +91,13 @@ int main(int argc, char** argv) {
   if (!args.parse(argc, argv)) return args.exit_code();
   if (o.threads > 0) set_num_threads(static_cast<int>(o.threads));
   std::printf("# elbo bench_train: threads=%d, OpenBLAS kernels: %s\n", num_threads(), cpu_blas_kernels());
-  size_t start = 0;
-  while (start <= o.models.size()) {
-    size_t end = o.models.find(',', start);
-    if (end == std::string::npos) end = o.models.size();
-    std::string m = o.models.substr(start, end - start);
+  for (const std::string& m : cli::split_commas(o.models)) {
     if (m == "none") break;  // print the header only
     if (m != "conv" && m != "mlp") {
       std::fprintf(stderr, "bench_train: unknown model '%s' (choose conv or mlp)\n", m.c_str());
       return 2;
     }
     run(o, m);
-    start = end + 1;
   }
   return 0;
 }

@@ -33,6 +33,17 @@
 
 namespace cli {
 
+// The shortest decimal text that reads back as v ("4", "2.5", "0.001", "1e-05"): the defaults in
+// --help and config.txt, and the member directory names of an ensemble.
+inline std::string shortest_number(double v) {
+  char text[64];
+  for (int digits = 1; digits <= 17; ++digits) {  // 17 significant digits always read back
+    std::snprintf(text, sizeof text, "%.*g", digits, v);
+    if (std::strtod(text, nullptr) == v) break;
+  }
+  return text;
+}
+
 class Args {
  public:
   Args(std::string command, std::string summary) : command_(std::move(command)), summary_(std::move(summary)) {}
@@ -129,20 +140,9 @@ class Args {
     flags_.push_back({name, help, "", value, {}});
     flags_.back().fallback = current(flags_.back());
   }
-  static std::string format(double v) {
-    char text[64];
-    std::snprintf(text, sizeof text, "%.17g", v);
-    double back = std::strtod(text, nullptr);
-    for (int digits = 1; digits < 17; ++digits) {  // the shortest text that reads back the same
-      char shorter[64];
-      std::snprintf(shorter, sizeof shorter, "%.*g", digits, v);
-      if (std::strtod(shorter, nullptr) == back) return shorter;
-    }
-    return text;
-  }
   static std::string current(const Flag& f) {
     if (auto* p = std::get_if<int64_t*>(&f.target)) return std::to_string(**p);
-    if (auto* q = std::get_if<double*>(&f.target)) return format(**q);
+    if (auto* q = std::get_if<double*>(&f.target)) return shortest_number(**q);
     if (auto* b = std::get_if<bool*>(&f.target)) return **b ? "true" : "false";
     return *std::get<std::string*>(f.target);
   }

@@ -30,15 +30,6 @@ std::vector<double> parse_values(const std::string& text, const char* flag) {
   return values;
 }
 
-std::string shortest_number(double v) {
-  char text[64];
-  for (int digits = 1; digits <= 17; ++digits) {
-    std::snprintf(text, sizeof text, "%.*g", digits, v);
-    if (std::strtod(text, nullptr) == v) break;
-  }
-  return text;
-}
-
 void set_swept(RunOptions& o, const std::string& name, double value) {
   if (name == "beta") o.beta = value;
   else if (name == "gamma") o.gamma = value;

@@ -39,8 +39,6 @@ struct Ensemble {
 
 // "1,2,4.5" as numbers; an empty item or one that is not a number fails naming `flag`.
 std::vector<double> parse_values(const std::string& text, const char* flag);
-// The shortest decimal text that reads back as v ("4", "2.5", "0.001"): member directory names.
-std::string shortest_number(double v);
 // Sets the option a sweep varies (beta, gamma, c-max, lambda-od, lambda-d, lr, latents) to `value`.
 void set_swept(RunOptions& options, const std::string& sweep, double value);
 // The complete options of one member: the shared ones, its value, its seed, out = ROOT/dir.

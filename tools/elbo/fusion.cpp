@@ -41,6 +41,7 @@
 #include "elbo/io/json.hpp"
 #include "elbo/io/npy.hpp"
 #include "elbo/io/png.hpp"
+#include "elbo/io/raster.hpp"
 #include "elbo/models/noise.hpp"
 #include "elbo/models/point_vae.hpp"
 #include "elbo/ops.hpp"
@@ -106,18 +107,17 @@ void mean_std(const std::vector<double>& v, double& mean, double& std) {
 }
 
 // Hue h ∈ [0, 1) at full saturation and value (matplotlib's 'hsv' map, as the authors' plots).
-void hue_rgb(double h, float rgb[3]) {
+io::Rgb hue_rgb(double h) {
   double x = 6.0 * (h - std::floor(h));
   int sector = static_cast<int>(x) % 6;
   float f = static_cast<float>(x - std::floor(x)), up = f, down = 1.0f - f;
-  const float table[6][3] = {{1, up, 0}, {down, 1, 0}, {0, 1, up}, {0, down, 1}, {up, 0, 1}, {1, 0, down}};
-  for (int k = 0; k < 3; ++k) rgb[k] = table[sector][k];
+  const io::Rgb table[6] = {{1, up, 0}, {down, 1, 0}, {0, 1, up}, {0, down, 1}, {up, 0, 1}, {1, 0, down}};
+  return table[sector];
 }
 
 // One panel [3, size, size]: the N means [N, 2] scaled into the panel, point i a disc of its angle's hue.
 Tensor scatter_panel(const std::vector<double>& means, int64_t n, int64_t size, const std::string& title) {
-  Tensor panel = ones(Shape{3, size, size});
-  float* px = panel.data<float>();
+  Tensor panel = io::make_canvas(size, size);
   double lo[2] = {means[0], means[1]}, hi[2] = {means[0], means[1]};
   for (int64_t i = 0; i < n; ++i)
     for (int d = 0; d < 2; ++d) {
@@ -127,21 +127,17 @@ Tensor scatter_panel(const std::vector<double>& means, int64_t n, int64_t size, 
   const double span = std::max({hi[0] - lo[0], hi[1] - lo[1], 1e-12});
   const int64_t top = 12, inner = size - top - 6, radius = 2;  // room for the title
   for (int64_t i = 0; i < n; ++i) {
-    float rgb[3];
-    hue_rgb(static_cast<double>(i) / static_cast<double>(n), rgb);
+    const io::Rgb colour = hue_rgb(static_cast<double>(i) / static_cast<double>(n));
     // Centred in the panel, one scale for both axes (so that a ring looks round), y upwards.
     double u = (means[static_cast<size_t>(2 * i)] - 0.5 * (lo[0] + hi[0])) / span + 0.5;
     double v = (means[static_cast<size_t>(2 * i + 1)] - 0.5 * (lo[1] + hi[1])) / span + 0.5;
     int64_t cx = 3 + static_cast<int64_t>(std::lround(u * static_cast<double>(size - 7)));
     int64_t cy = top + static_cast<int64_t>(std::lround((1.0 - v) * static_cast<double>(inner)));
-    for (int64_t dy = -radius; dy <= radius; ++dy)
-      for (int64_t dx = -radius; dx <= radius; ++dx) {
-        int64_t y = cy + dy, x = cx + dx;
-        if (dx * dx + dy * dy > radius * radius || y < 0 || y >= size || x < 0 || x >= size) continue;
-        for (int k = 0; k < 3; ++k) px[(k * size + y) * size + x] = rgb[k];
-      }
+    for (int64_t dy = -radius; dy <= radius; ++dy)  // the pixels with dx² + dy² ≤ r²
+      for (int64_t dx = -radius; dx <= radius; ++dx)
+        if (dx * dx + dy * dy <= radius * radius) io::set_pixel(panel, cx + dx, cy + dy, colour);
   }
-  io::draw_text(panel, title, 3, 2, 0.0f);
+  io::draw_label(panel, title, 3, 2, io::kBlack);
   return panel;
 }
 
@@ -150,26 +146,20 @@ std::string upper(std::string s) {
   return s;
 }
 
-// ---- drawing into an RGB image [3, H, W] ----------------------------------------------------------------
+// ---- drawing into an RGB image [3, H, W] (io/raster.hpp) ------------------------------------------------
 
-void put_pixel(Tensor& image, int64_t x, int64_t y, const float rgb[3]) {
-  const int64_t h = image.size(1), w = image.size(2);
-  if (x < 0 || x >= w || y < 0 || y >= h) return;
-  float* px = image.data<float>();
-  for (int k = 0; k < 3; ++k) px[(k * h + y) * w + x] = rgb[k];
-}
-
-void draw_line(Tensor& image, double x0, double y0, double x1, double y1, const float rgb[3]) {
+// A 1-pixel line through ⌈L⌉ + 2 equally spaced points, each at its nearest pixel (L: the longer of |Δx|, |Δy|).
+void draw_thin_line(Tensor& image, double x0, double y0, double x1, double y1, io::Rgb colour) {
   const int64_t steps = static_cast<int64_t>(std::ceil(std::max(std::abs(x1 - x0), std::abs(y1 - y0)))) + 1;
   for (int64_t k = 0; k <= steps; ++k) {
     double f = static_cast<double>(k) / static_cast<double>(steps);
-    put_pixel(image, std::lround(x0 + f * (x1 - x0)), std::lround(y0 + f * (y1 - y0)), rgb);
+    io::set_pixel(image, std::lround(x0 + f * (x1 - x0)), std::lround(y0 + f * (y1 - y0)), colour);
   }
 }
 
-void fill_square(Tensor& image, double x, double y, int64_t half, const float rgb[3]) {
-  for (int64_t dy = -half; dy <= half; ++dy)
-    for (int64_t dx = -half; dx <= half; ++dx) put_pixel(image, std::lround(x) + dx, std::lround(y) + dy, rgb);
+// The (2·half + 1)² pixels around the pixel nearest to (x, y).
+void fill_square(Tensor& image, double x, double y, int64_t half, io::Rgb colour) {
+  io::fill_rect(image, {std::lround(x) - half, std::lround(y) - half, 2 * half + 1, 2 * half + 1}, colour);
 }
 
 // The paper's figure: continuity (mean, error bar ± std over repeats) against ensemble size, log-log,
@@ -177,9 +167,9 @@ void fill_square(Tensor& image, double x, double y, int64_t half, const float rg
 Tensor continuity_plot(const std::vector<int64_t>& sizes, const std::vector<std::string>& labels,
                        const std::vector<std::vector<double>>& means, const std::vector<std::vector<double>>& stds) {
   const int64_t width = 520, height = 340, left = 56, right = 130, top = 24, bottom = 40;
-  Tensor image = ones(Shape{3, height, width});
-  const float black[3] = {0, 0, 0}, grey[3] = {0.85f, 0.85f, 0.85f};
-  const float colours[3][3] = {{0.12f, 0.47f, 0.71f}, {1.0f, 0.5f, 0.05f}, {0.17f, 0.63f, 0.17f}};
+  Tensor image = io::make_canvas(width, height);
+  const io::Rgb black = io::kBlack, grey{0.85f, 0.85f, 0.85f};
+  const io::Rgb colours[3] = {{0.12f, 0.47f, 0.71f}, {1.0f, 0.5f, 0.05f}, {0.17f, 0.63f, 0.17f}};
   const double x_lo = std::log(static_cast<double>(sizes.front()) / 1.15);
   const double x_hi = std::log(static_cast<double>(sizes.back()) * 1.15);
   auto px = [&](double size) {
@@ -189,35 +179,35 @@ Tensor continuity_plot(const std::vector<int64_t>& sizes, const std::vector<std:
     double e = std::clamp(std::log10(std::max(c, 1e-300)), 0.0, 3.0);
     return static_cast<double>(height - bottom) - e / 3.0 * static_cast<double>(height - top - bottom);
   };
-  for (double c : {10.0, 100.0, 1000.0}) draw_line(image, left, py(c), width - right, py(c), grey);
-  draw_line(image, left, top, left, height - bottom, black);
-  draw_line(image, left, height - bottom, width - right, height - bottom, black);
+  for (double c : {10.0, 100.0, 1000.0}) draw_thin_line(image, left, py(c), width - right, py(c), grey);
+  draw_thin_line(image, left, top, left, height - bottom, black);
+  draw_thin_line(image, left, height - bottom, width - right, height - bottom, black);
   for (int e = 0; e <= 3; ++e) {
     std::string label = std::to_string(static_cast<int64_t>(std::pow(10.0, e)));
-    io::draw_text(image, label, left - 8 - 6 * static_cast<int64_t>(label.size()), std::lround(py(std::pow(10.0, e))) - 3,
-                  0.0f);
+    io::draw_label(image, label, left - 8 - 6 * static_cast<int64_t>(label.size()), std::lround(py(std::pow(10.0, e))) - 3,
+                   io::kBlack);
   }
   for (int64_t size : sizes) {
     std::string label = std::to_string(size);
     double x = px(static_cast<double>(size));
-    draw_line(image, x, height - bottom, x, height - bottom + 4, black);
-    io::draw_text(image, label, std::lround(x) - 3 * static_cast<int64_t>(label.size()), height - bottom + 8, 0.0f);
+    draw_thin_line(image, x, height - bottom, x, height - bottom + 4, black);
+    io::draw_label(image, label, std::lround(x) - 3 * static_cast<int64_t>(label.size()), height - bottom + 8, io::kBlack);
   }
-  io::draw_text(image, "ENSEMBLE SIZE", (left + width - right) / 2 - 39, height - 14, 0.0f);
-  io::draw_text(image, "CONTINUITY", 4, 6, 0.0f);
+  io::draw_label(image, "ENSEMBLE SIZE", (left + width - right) / 2 - 39, height - 14, io::kBlack);
+  io::draw_label(image, "CONTINUITY", 4, 6, io::kBlack);
   for (size_t s = 0; s < labels.size(); ++s) {
-    const float* colour = colours[s % 3];
+    const io::Rgb colour = colours[s % 3];
     // Offsets of ±10% in size keep the error bars apart, as in the paper's figure.
     const double shift = std::pow(1.1, static_cast<double>(s) - 1.0);
     for (size_t z = 0; z < sizes.size(); ++z) {
       double x = px(static_cast<double>(sizes[z]) * shift), y = py(means[s][z]);
-      draw_line(image, x, py(means[s][z] - stds[s][z]), x, py(means[s][z] + stds[s][z]), colour);
+      draw_thin_line(image, x, py(means[s][z] - stds[s][z]), x, py(means[s][z] + stds[s][z]), colour);
       fill_square(image, x, y, 2, colour);
-      if (z > 0) draw_line(image, px(static_cast<double>(sizes[z - 1]) * shift), py(means[s][z - 1]), x, y, colour);
+      if (z > 0) draw_thin_line(image, px(static_cast<double>(sizes[z - 1]) * shift), py(means[s][z - 1]), x, y, colour);
     }
     const int64_t ly = top + 8 + 16 * static_cast<int64_t>(s);
     fill_square(image, static_cast<double>(width - right + 16), static_cast<double>(ly + 3), 3, colour);
-    io::draw_text(image, upper(labels[s]), width - right + 26, ly, 0.0f);
+    io::draw_label(image, upper(labels[s]), width - right + 26, ly, io::kBlack);
   }
   return image;
 }

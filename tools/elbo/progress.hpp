@@ -1,4 +1,5 @@
-// The progress line of long commands, and Ctrl-C handling.
+// The progress line of long commands, Ctrl-C handling, and the clock of the commands and benchmarks
+// (seconds_now: a steady clock in seconds).
 //
 //   step 1200/20000  37.2 steps/s  ETA 8m25s  loss 123.40  recon 100.10  kl 23.30  | KL/latent 5.1 4.2 0.0
 //

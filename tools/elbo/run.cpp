@@ -33,17 +33,12 @@ std::string architecture_names() {
 
 std::vector<int64_t> parse_widths(const std::string& text) {
   std::vector<int64_t> widths;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+  for (const std::string& item : split_commas(text)) {
     char* end = nullptr;
     long long w = std::strtoll(item.c_str(), &end, 10);
     ELBO_CHECK(!item.empty() && *end == '\0' && w > 0, "--hidden expects positive integers separated by commas, got '",
                text, "'");
     widths.push_back(w);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
   }
   return widths;
 }

@@ -2,9 +2,9 @@
 // over seeds: for each series, the mean over seeds as a line with a marker (radius 3) at each x,
 // the min–max range as a shaded band (the colour at 25% opacity), and each seed's value as a small
 // point (radius 2), all in the series' colour. Drawn into an RGB image tensor
-// f32 [3, H, W] (white background) and written as PNG through io/png.hpp; the text uses io/png's
-// 5×7 font (draw_text: letters print in upper case; characters outside the font print as '?',
-// so write "beta", not "β").
+// f32 [3, H, W] (white background) with the primitives of io/raster.hpp and written as PNG through
+// io/png.hpp; the text uses io/png's 5×7 font (draw_label: letters print in upper case; characters
+// outside the font print as '?', so write "beta", not "β").
 //
 // Layout, in pixels:
 //   title            centred on the top line

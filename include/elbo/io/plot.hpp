@@ -1,7 +1,7 @@
 // Small raster plots for reports, drawn on elbo image tensors: f32 [3, H, W], RGB values in [0, 1],
-// row 0 at the top (as png.hpp writes them).
+// row 0 at the top (as png.hpp writes them), with the primitives of raster.hpp.
 //
-// Primitives draw into a rectangle of a canvas; three figures are built from them:
+// Matrix and profile parts draw into a rectangle of a canvas; three figures are built from them:
 //   plot_heatmap          a matrix in a perceptual colour map, with a colour bar
 //   plot_profile_heatmap  a square matrix with a line/area profile aligned above its columns (the
 //                         OPTICS reachability plot above the reordered NMI matrix), shaded blocks
@@ -20,23 +20,12 @@
 #include <string>
 #include <vector>
 
+#include "elbo/io/raster.hpp"
 #include "elbo/tensor.hpp"
 
 namespace elbo::io {
 
-struct Rgb {
-  float r = 0, g = 0, b = 0;
-  bool operator==(const Rgb&) const = default;
-};
-
-inline constexpr Rgb kWhite{1, 1, 1};
-inline constexpr Rgb kBlack{0, 0, 0};
 inline constexpr Rgb kMissing{0.75f, 0.75f, 0.75f};  // NaN cells
-
-// A rectangle of pixels: columns [x, x + width), rows [y, y + height).
-struct Rect {
-  int64_t x = 0, y = 0, width = 0, height = 0;
-};
 
 // ---- colours ------------------------------------------------------------------------------------
 
@@ -47,27 +36,7 @@ Rgb viridis(double t);
 // Colour k of a 10-colour qualitative palette (matplotlib's "tab10"), repeating.
 Rgb palette_colour(int64_t k);
 
-// ---- primitives -----------------------------------------------------------------------------------
-
-// A width × height RGB canvas filled with `background`.
-Tensor make_canvas(int64_t width, int64_t height, Rgb background = kWhite);
-// The colour of pixel (x, y) of a canvas.
-Rgb pixel(const Tensor& canvas, int64_t x, int64_t y);
-// Fills a rectangle (clipped to the canvas); with alpha < 1 blends colour over what is there:
-// new = alpha·colour + (1 − alpha)·old.
-void fill_rect(Tensor& canvas, Rect r, Rgb colour, float alpha = 1.0f);
-// The rectangle's border, `thickness` pixels wide, inside the rectangle.
-void draw_rect_outline(Tensor& canvas, Rect r, Rgb colour, int64_t thickness = 1);
-// A straight line between two pixels, both included (Bresenham).
-void draw_line(Tensor& canvas, int64_t x0, int64_t y0, int64_t x1, int64_t y1, Rgb colour);
-
-// Text in colour, 5×7 font scaled by `scale`: 6·scale pixels per character, 7·scale high.
-// Returns the width drawn.
-int64_t draw_label(Tensor& canvas, const std::string& text, int64_t x, int64_t y, Rgb colour, int64_t scale = 1);
-// Text written downwards, one character under the other (8·scale pixels apart): for column labels.
-void draw_label_vertical(Tensor& canvas, const std::string& text, int64_t x, int64_t y, Rgb colour, int64_t scale = 1);
-// Width of `text` as draw_label draws it (no space after the last character).
-int64_t label_width(const std::string& text, int64_t scale = 1);
+// ---- matrix parts ---------------------------------------------------------------------------------
 
 // The matrix [R, C] (f32 or f64) in the area, value v as viridis((v − vmin)/(vmax − vmin)); NaN as kMissing.
 void draw_heatmap(Tensor& canvas, const Tensor& matrix, Rect area, double vmin, double vmax);
