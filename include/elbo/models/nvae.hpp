@@ -56,9 +56,9 @@ struct NvaeConfig {
   int64_t input_channels = 1;
   int64_t image_size = 28;  // side of the images given to the model
   int64_t pad = 2;          // zeros added on each side (28 → 32, as the reference's MNIST); the loss is cropped back
-  int64_t channels = 16;    // C of the stem (num_channels_enc = num_channels_dec)
+  int64_t channels = 8;     // C of the stem (num_channels_enc = num_channels_dec)
   int64_t latent_scales = 2;
-  int64_t groups_per_scale = 4;  // at the finest latent scale
+  int64_t groups_per_scale = 2;  // at the finest latent scale
   bool ada_groups = true;        // halve the group count at each coarser scale
   int64_t min_groups_per_scale = 1;
   int64_t latents_per_group = 8;

@@ -30,7 +30,7 @@
 namespace elbo::models {
 
 struct NvaeTraining {
-  int64_t steps = 2000;  // T, the total number of steps (the warm-ups and the cosine are fractions of it)
+  int64_t steps = 3000;  // T, the total number of steps (the warm-ups and the cosine are fractions of it)
   double lr = 1e-2, min_lr = 1e-4;
   int64_t warmup_steps = 100;
   double adamax_eps = 1e-3, weight_decay = 3e-4;
