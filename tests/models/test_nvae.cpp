@@ -119,6 +119,24 @@ TEST_CASE("nvae: the soft-clamped Normal and the residual KL against the closed 
   CHECK(nvae_sample(d, f64({1}, {1}), 0.5).item() == doctest::Approx(0.5 * sigma).epsilon(1e-14));
 }
 
+TEST_CASE("nvae: the residual posterior is its prior when the encoder's Δ is zero") {
+  nn::Init init{.seed = 6};
+  Nvae model(init, tiny_config());
+  Tensor x = binary_images(3, 8, 9, DType::f32);
+  NvaePass before = model.run(x, 1, 1, 0);
+  for (size_t i = 1; i < before.kl.size(); ++i) CHECK(sum(before.kl[i]).item() > 1e-3);
+  {
+    NoGradGuard no_grad;  // Δμ = Δlog σ = 0 for every group but the top
+    for (size_t i = 1; i < model.encoder_samplers.size(); ++i) {
+      fill_(model.encoder_samplers[i]->weight, 0.0);
+      fill_(model.encoder_samplers[i]->bias, 0.0);
+    }
+  }
+  NvaePass after = model.run(x, 1, 1, 0);
+  CHECK(sum(after.kl[0]).item() > 1e-3);  // the top group's q is not residual
+  for (size_t i = 1; i < after.kl.size(); ++i) CHECK(std::abs(sum(after.kl[i]).item()) < 1e-5);
+}
+
 TEST_CASE("nvae: KL warm-up coefficient") {
   NvaeObjective o;  // a = 0.3, c = 1e-4, β_min = 1e-4
   CHECK(kl_warmup_coefficient(0, 1000, o) == doctest::Approx(1e-4));
