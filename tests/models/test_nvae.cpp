@@ -41,6 +41,16 @@ Tensor binary_images(int64_t n, int64_t side, uint64_t seed, DType dtype) {
   return binarize(uniform(Shape{n, 1, side, side}, seed, 1, 0, dtype), seed, 2);
 }
 
+// Many passes of tiny ops run on one thread, so that a busy machine does not make them wait for
+// each other's threads (results do not depend on the thread count).
+struct OneThread {
+  int before = num_threads();
+  OneThread() { set_num_threads(1); }
+  ~OneThread() { set_num_threads(before); }
+  OneThread(const OneThread&) = delete;
+  OneThread& operator=(const OneThread&) = delete;
+};
+
 std::vector<unsigned char> bytes_of(const nn::Module& m) {
   std::vector<unsigned char> out;
   auto append = [&](const Tensor& t) {
@@ -191,6 +201,7 @@ TEST_CASE("nvae: the balanced loss weighs each group's KL by its detached coeffi
 }
 
 TEST_CASE("nvae: finite-difference gradient check of the whole loss of a tiny NVAE (f64, SR and BN terms)") {
+  OneThread one_thread;
   nn::Init init{.seed = 7, .dtype = DType::f64};
   Nvae model(init, tiny_config());
   // Distinct BN scales, so that max|γ| has one maximiser per layer.
@@ -245,6 +256,7 @@ TEST_CASE("nvae: finite-difference gradient check of the whole loss of a tiny NV
 }
 
 TEST_CASE("nvae: sampling from the prior with a temperature") {
+  OneThread one_thread;
   nn::Init init{.seed = 2};
   Nvae model(init, tiny_config());
   model.eval();
@@ -257,6 +269,7 @@ TEST_CASE("nvae: sampling from the prior with a temperature") {
 }
 
 TEST_CASE("nvae: evaluation: ELBO terms, importance-weighted bound, evaluation mode") {
+  OneThread one_thread;
   nn::Init init{.seed = 3};
   Nvae model(init, tiny_config());
   std::vector<Tensor> batches = {binary_images(4, 8, 11, DType::f32), binary_images(2, 8, 12, DType::f32)};

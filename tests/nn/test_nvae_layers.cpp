@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "elbo/context.hpp"
 #include "elbo/io/checkpoint.hpp"
 #include "elbo/nn.hpp"
 #include "elbo/nn/spectral_regularization.hpp"
@@ -17,6 +18,18 @@
 using namespace elbo;
 using namespace elbo::nn;
 using testing::f64;
+
+namespace {
+// Finite differences make many passes of tiny ops: one thread, so that a busy machine does not
+// make them wait for each other's threads (results do not depend on the thread count).
+struct OneThread {
+  int before = num_threads();
+  OneThread() { set_num_threads(1); }
+  ~OneThread() { set_num_threads(before); }
+  OneThread(const OneThread&) = delete;
+  OneThread& operator=(const OneThread&) = delete;
+};
+}  // namespace
 
 TEST_CASE("nvae: squeeze-excitation against hand-computed values") {
   Init init{.seed = 1, .dtype = DType::f64};
@@ -48,6 +61,7 @@ TEST_CASE("nvae: squeeze-excitation gradients") {
 }
 
 TEST_CASE("nvae: weight-normalised convolution: initial log-norms, forward and gradients") {
+  OneThread one_thread;
   Init init{.seed = 3, .dtype = DType::f64};
   WeightNormConv2d conv(init, 1, 2, 1);
   REQUIRE(conv.weight.shape() == Shape{2, 1, 1, 1});

@@ -50,7 +50,7 @@ TEST_CASE("nvae cli: errors name the option and exit non-zero") {
   for (const char* sub : {"train", "eval", "sample"}) CHECK(run_cli(dir, std::string("nvae ") + sub + " --help").code == 0);
 }
 
-TEST_CASE("nvae cli: train writes a run; an interrupted run resumed gives the same bytes; eval and sample read it") {
+TEST_CASE("nvae cli: train writes a run directory that resumes bit for bit and that eval and sample read") {
   TempDir dir;
   CliResult r = run_cli(dir, tiny_nvae("whole", 6));
   REQUIRE_MESSAGE(r.code == 0, r.output);
