@@ -107,8 +107,8 @@ class Nvae : public nn::Module {
   Tensor spectral_loss(int iterations);
   Tensor batchnorm_loss() const;
 
-  // Per group, decoder order: the latents per image (latents_per_group·S_s²) and the scale index
-  // i from the top (0 = coarsest), and the number of groups at that scale.
+  // Per group, decoder order: the latents per image (latents_per_group·S_s²), the scale index
+  // from the top (0 = coarsest), the number of groups at that scale and its side S_s.
   struct GroupInfo {
     int64_t latents, scale_from_top, groups_at_scale, side;
   };
@@ -118,7 +118,7 @@ class Nvae : public nn::Module {
 
   const NvaeConfig config;
 
-  // Children, in construction order (they own their modules).
+  // Children (the vectors own their modules), registered under these names with an index.
   nn::WeightNormConv2d stem;
   std::vector<std::unique_ptr<ResidualCell>> preprocess;
   std::vector<std::unique_ptr<ResidualCell>> encoder_tower;  // normal and down cells
