@@ -20,6 +20,7 @@ int run_eval(int argc, char** argv);         // eval.cpp
 int run_info(int argc, char** argv);         // info.cpp
 int run_fusion(int argc, char** argv);       // fusion.cpp
 int run_batches(int argc, char** argv);      // batches.cpp
+int run_nvae(int argc, char** argv);         // nvae.cpp
 
 namespace {
 
@@ -41,6 +42,7 @@ const Command kCommands[] = {
     {"info", run_info, "information analysis of an ensemble's posteriors: NMI/VI, OPTICS hotspots, HTML report"},
     {"fusion", run_fusion, "ensemble fusion on the unit circle (Murphy et al. section 4.4): continuity vs ensemble size"},
     {"batches", run_batches, "the dataset indices of every training step's batch, as .npy (to replay a run elsewhere)"},
+    {"nvae", run_nvae, "NVAE, the deep hierarchical VAE: nvae train | nvae eval | nvae sample"},
     {"metrics", run_metrics, "disentanglement metrics of codes (.npy) or of a synthetic code (self-check)"},
 };
 
