@@ -75,8 +75,8 @@ SpectralRegularizer::SpectralRegularizer(Init& init, const std::vector<Shape>& k
     normalize_into(v[k], normal(v[k].shape(), init.seed, init.take_stream(), 0, init.dtype, init.device));
   }
   for (size_t k = 0; k < u.size(); ++k) {
-    register_buffer("u" + std::to_string(k), u[k]);
-    register_buffer("v" + std::to_string(k), v[k]);
+    register_buffer(std::string("u").append(std::to_string(k)), u[k]);
+    register_buffer(std::string("v").append(std::to_string(k)), v[k]);
   }
 }
 
