@@ -117,6 +117,10 @@ std::vector<Case> conv_cases() {
       {1, 4, 6, 6, 5, 3, 3, opts(1, 1, 1, 2), "groups 2"},
       {2, 4, 4, 7, 7, 3, 3, opts(2, 1, 1, 4), "depthwise"},
       {1, 3, 6, 5, 6, 3, 3, opts(1, 1, 1, 3), "depthwise x2"},
+      // Depthwise with stride 1 runs in vectors along the rows (a whole one and a partial one here).
+      {2, 5, 5, 9, 21, 5, 5, opts(1, 2, 1, 5), "depthwise 5x5 stride 1 (NVAE's), 21 columns"},
+      {1, 3, 3, 8, 19, 3, 3, opts(1, 2, 2, 3), "depthwise stride 1 dilation 2 pad 2"},
+      {1, 3, 3, 7, 6, 2, 3, opts(1, 0, 1, 3), "depthwise stride 1 no padding, 2x3 kernel"},
       {1, 2, 3, 5, 8, 2, 5, opts(1, 0), "2x5 kernel"},
       {1, 1, 2, 9, 7, 1, 1, opts(2, 0), "1x1 stride 2"},
       {1, 2, 2, 5, 5, 5, 5, opts(3, 2), "stride 3, kernel as large as the input"},
@@ -139,6 +143,7 @@ std::vector<Case> transposed_cases() {
       {1, 2, 3, 3, 3, 3, 2, opts(2, 2, 2, 1, 1), "stride 2 pad 2 dilation 2 output_padding 1, 3x2 kernel"},
       {1, 4, 6, 4, 5, 3, 3, opts(1, 1, 1, 2), "groups 2"},
       {2, 4, 4, 4, 4, 3, 3, opts(2, 1, 1, 4, 1), "depthwise"},
+      {1, 4, 4, 5, 18, 3, 3, opts(1, 1, 1, 4), "depthwise stride 1, 18 columns"},
       {1, 2, 3, 3, 4, 2, 5, opts(1, 0), "2x5 kernel"},
       {1, 2, 2, 3, 3, 2, 2, opts(3, 0, 1, 1, 2), "stride 3 > kernel 2 (output phases without taps)"},
       {2, 11, 9, 4, 3, 3, 3, opts(1, 1), "11 to 9 channels (partial row tiles)"},

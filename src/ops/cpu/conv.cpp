@@ -317,10 +317,234 @@ struct InputPlanes {
   }
 };
 
+// ---- depthwise ----------------------------------------------------------------------------------
+//
+// One input and one output channel per group (groups = C_in = C_out: the depthwise convolutions of
+// MobileNet's inverted residuals and NVAE's decoder cells). Each channel is then its own small 2-D
+// correlation, and the tiles above, which share each broadcast input value among a vector of
+// output channels, would run with one useful lane in 16. With xp the channel's input plane with its
+// padding made explicit (pad_plane):
+//
+//   forward          y[i][j]  = Σ_{p,q} w[p,q] · xp[s·i + d·p][s·j + d·q]
+//   backward_input   stride 1: gx[h][v] = Σ_{p,q} w[KH−1−p, KW−1−q] · gyp[h + d·p][v + d·q], the same
+//                    correlation of the output gradient padded by d·(K − 1) − pad, with the kernel
+//                    turned around; other strides: gxp[s·i + d·p][s·j + d·q] += w[p,q] · gy[i][j]
+//   backward_weight  gw[p,q]  = Σ_{n,i,j} gy[n][i][j] · xp_n[s·i + d·p][s·j + d·q]
+//
+// With stride 1 along the columns every term is a run of consecutive j, taken W at a time: a
+// correlation sums a vector of W outputs over the taps in a register (four rows at once, four
+// independent chains of FMAs); the weight gradient keeps W lanes of partial sums per tap (lane l
+// sums the terms with j ≡ l mod W, plane after plane; four taps at once) and adds the lanes at the
+// end. With a column stride above 1 the same sums run one element at a time.
+// Parallelism and determinism: forward and backward_input give each thread whole (sample, channel)
+// planes; backward_weight whole channels, each summed over the batch in order. Every sum has an
+// order fixed by the shapes.
+
+bool is_depthwise(const ConvGeometry& g) { return g.groups > 1 && g.groups == g.C_in && g.groups == g.C_out; }
+
+// The taps of a correlation over a padded plane `cols` wide.
+struct PlaneTaps {
+  int64_t KH, KW, stride_h, stride_w, dilation_h, dilation_w, cols;
+};
+
+// out[i][j] = Σ_{p,q} k[p·KW + q] · in[(s·i + d·p)·cols + s·j + d·q]  for i < rows, j < width.
+template <class T>
+void correlate_plane(const T* in, const T* k, const PlaneTaps& t, T* out, int64_t rows, int64_t width) {
+  using L = Lanes<T>;
+  constexpr int64_t W = L::width;
+  constexpr int64_t R = 4;  // output rows summed together
+  if (t.stride_w != 1) {
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < width; ++j) {
+        T acc = 0;
+        for (int64_t p = 0; p < t.KH; ++p)
+          for (int64_t q = 0; q < t.KW; ++q)
+            acc = std::fma(k[p * t.KW + q], in[(t.stride_h * i + t.dilation_h * p) * t.cols + t.stride_w * j + t.dilation_w * q], acc);
+        out[i * width + j] = acc;
+      }
+    return;
+  }
+  for (int64_t i0 = 0; i0 < rows; i0 += R) {
+    const int64_t nr = std::min(R, rows - i0);
+    for (int64_t j0 = 0; j0 < width; j0 += W) {
+      const typename L::Mask m = L::first(width - j0);
+      typename L::V acc[R] = {L::zero(), L::zero(), L::zero(), L::zero()};
+      for (int64_t p = 0; p < t.KH; ++p)
+        for (int64_t q = 0; q < t.KW; ++q) {
+          const T kv = k[p * t.KW + q];
+          const T* base = in + (t.stride_h * i0 + t.dilation_h * p) * t.cols + t.dilation_w * q + j0;
+          for (int64_t r = 0; r < R; ++r)
+            if (r < nr) acc[r] = L::fma(kv, L::load(m, base + t.stride_h * r * t.cols), acc[r]);
+        }
+      for (int64_t r = 0; r < nr; ++r) L::store(out + (i0 + r) * width + j0, m, acc[r]);
+    }
+  }
+}
+
+// One plane with its padding made explicit, as pad_planes (whose masked vectors suit planes wider
+// than a vector): dst[r][u] = src[r − top][u − left] for r < dst_rows, u < dst_cols, zero outside.
+template <class T>
+void pad_plane(const T* src, int64_t rows, int64_t cols, int64_t top, int64_t left, int64_t dst_rows,
+               int64_t dst_cols, T* dst) {
+  const int64_t lo = std::clamp<int64_t>(left, 0, dst_cols), hi = std::clamp<int64_t>(left + cols, lo, dst_cols);
+  for (int64_t r = 0; r < dst_rows; ++r, dst += dst_cols) {
+    const int64_t h = r - top;
+    if (h < 0 || h >= rows) {
+      std::fill_n(dst, dst_cols, T(0));
+      continue;
+    }
+    std::fill_n(dst, lo, T(0));
+    std::copy_n(src + h * cols + (lo - left), hi - lo, dst + lo);
+    std::fill_n(dst + hi, dst_cols - hi, T(0));
+  }
+}
+
+// Rows and columns of the padded plane xp: up to the last row and column a tap reads.
+int64_t padded_rows(const ConvGeometry& g) { return g.stride_h * (g.OH - 1) + g.dilation_h * (g.KH - 1) + 1; }
+int64_t padded_cols(const ConvGeometry& g) { return g.stride_w * (g.OW - 1) + g.dilation_w * (g.KW - 1) + 1; }
+
+// Applies the epilogue (bias, activation) to out [N, C, plane], a sample at a time.
+template <class T>
+void depthwise_epilogue(const Epilogue* e, T* out, int64_t N, int64_t C, int64_t plane) {
+  if (!e) return;
+  parallel_for(N, N * C * plane > kParallelGrain, [&](int64_t first, int64_t last, int) {
+    for (int64_t n = first; n < last; ++n) epilogue_samples(*e, out + n * C * plane, 1, C, plane);
+  });
+}
+
+template <class T>
+void depthwise_forward(const ConvGeometry& g, const T* x, const T* w, T* y, const Epilogue* e) {
+  const int64_t C = g.C_in, KK = g.KH * g.KW, rows = padded_rows(g), cols = padded_cols(g);
+  const PlaneTaps taps{g.KH, g.KW, g.stride_h, g.stride_w, g.dilation_h, g.dilation_w, cols};
+  Scratch<T> stage(omp_get_max_threads() * rows * cols);
+  parallel_for(g.N * C, true, [&](int64_t first, int64_t last, int tid) {
+    T* xp = stage.get() + tid * rows * cols;
+    for (int64_t plane = first; plane < last; ++plane) {
+      pad_plane(x + plane * g.H * g.W, g.H, g.W, g.pad_h, g.pad_w, rows, cols, xp);
+      correlate_plane(xp, w + plane % C * KK, taps, y + plane * g.OH * g.OW, g.OH, g.OW);
+    }
+  });
+  depthwise_epilogue(e, y, g.N, C, g.OH * g.OW);
+}
+
+template <class T>
+void depthwise_backward_input(const ConvGeometry& g, const T* gy, const T* w, T* gx, const Epilogue* e) {
+  using L = Lanes<T>;
+  constexpr int64_t W = L::width;
+  const int64_t C = g.C_in, KK = g.KH * g.KW;
+  const int threads = omp_get_max_threads();
+  if (g.stride_h == 1 && g.stride_w == 1) {
+    // The kernels turned around, and the output gradient padded by d·(K − 1) − pad.
+    Scratch<T> flipped(C * KK);
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t k = 0; k < KK; ++k) flipped[c * KK + k] = w[c * KK + KK - 1 - k];
+    const int64_t top = g.dilation_h * (g.KH - 1) - g.pad_h, left = g.dilation_w * (g.KW - 1) - g.pad_w;
+    const int64_t rows = g.H + g.dilation_h * (g.KH - 1), cols = g.W + g.dilation_w * (g.KW - 1);
+    const PlaneTaps taps{g.KH, g.KW, 1, 1, g.dilation_h, g.dilation_w, cols};
+    Scratch<T> stage(threads * rows * cols);
+    parallel_for(g.N * C, true, [&](int64_t first, int64_t last, int tid) {
+      T* gyp = stage.get() + tid * rows * cols;
+      for (int64_t plane = first; plane < last; ++plane) {
+        pad_plane(gy + plane * g.OH * g.OW, g.OH, g.OW, top, left, rows, cols, gyp);
+        correlate_plane(gyp, flipped.get() + plane % C * KK, taps, gx + plane * g.H * g.W, g.H, g.W);
+      }
+    });
+    depthwise_epilogue(e, gx, g.N, C, g.H * g.W);
+    return;
+  }
+  const int64_t rows = padded_rows(g), cols = padded_cols(g);
+  Scratch<T> stage(threads * rows * cols);
+  parallel_for(g.N * C, true, [&](int64_t first, int64_t last, int tid) {
+    T* gxp = stage.get() + tid * rows * cols;
+    for (int64_t plane = first; plane < last; ++plane) {
+      std::fill_n(gxp, rows * cols, T(0));
+      const T* wc = w + plane % C * KK;
+      for (int64_t i = 0; i < g.OH; ++i) {
+        const T* grad = gy + (plane * g.OH + i) * g.OW;
+        T* at = gxp + g.stride_h * i * cols;  // tap (p, q) of column j: at[d·p·cols + s·j + d·q]
+        for (int64_t p = 0; p < g.KH; ++p)
+          for (int64_t q = 0; q < g.KW; ++q) {
+            const T wv = wc[p * g.KW + q];
+            T* dst = at + g.dilation_h * p * cols + g.dilation_w * q;
+            if (g.stride_w == 1) {
+              for (int64_t j0 = 0; j0 < g.OW; j0 += W) {
+                const typename L::Mask m = L::first(g.OW - j0);
+                L::store(dst + j0, m, L::fma(wv, L::load(m, grad + j0), L::load(m, dst + j0)));
+              }
+            } else {
+              for (int64_t j = 0; j < g.OW; ++j) dst[g.stride_w * j] = std::fma(wv, grad[j], dst[g.stride_w * j]);
+            }
+          }
+      }
+      // gx[h][v] = gxp[h + pad_h][v + pad_w]; rows and columns no tap reaches get zero.
+      T* out = gx + plane * g.H * g.W;
+      for (int64_t h = 0; h < g.H; ++h)
+        for (int64_t v = 0; v < g.W; ++v) {
+          const int64_t r = h + g.pad_h, u = v + g.pad_w;
+          out[h * g.W + v] = r < rows && u < cols ? gxp[r * cols + u] : T(0);
+        }
+    }
+  });
+  depthwise_epilogue(e, gx, g.N, C, g.H * g.W);
+}
+
+template <class T>
+void depthwise_backward_weight(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
+  using L = Lanes<T>;
+  constexpr int64_t W = L::width;
+  constexpr int64_t Q = 4;  // taps summed together
+  const int64_t C = g.C_in, KK = g.KH * g.KW, rows = padded_rows(g), cols = padded_cols(g);
+  const int threads = omp_get_max_threads();
+  Scratch<T> stage(threads * rows * cols);
+  Scratch<T> partial(threads * KK * W);  // W lanes of partial sums per tap
+  parallel_for(C, true, [&](int64_t first, int64_t last, int tid) {
+    T* xp = stage.get() + tid * rows * cols;
+    T* sums = partial.get() + tid * KK * W;
+    for (int64_t c = first; c < last; ++c) {
+      std::fill_n(sums, KK * W, T(0));
+      for (int64_t n = 0; n < g.N; ++n) {
+        const int64_t plane = n * C + c;
+        pad_plane(x + plane * g.H * g.W, g.H, g.W, g.pad_h, g.pad_w, rows, cols, xp);
+        const T* grad = gy + plane * g.OH * g.OW;
+        for (int64_t p = 0; p < g.KH; ++p) {
+          if (g.stride_w != 1) {
+            for (int64_t q = 0; q < g.KW; ++q)
+              for (int64_t i = 0; i < g.OH; ++i) {
+                const T* in = xp + (g.stride_h * i + g.dilation_h * p) * cols + g.dilation_w * q;
+                T& lane0 = sums[(p * g.KW + q) * W];
+                for (int64_t j = 0; j < g.OW; ++j) lane0 = std::fma(grad[i * g.OW + j], in[g.stride_w * j], lane0);
+              }
+            continue;
+          }
+          for (int64_t q0 = 0; q0 < g.KW; q0 += Q) {
+            const int64_t nq = std::min(Q, g.KW - q0);
+            T* lanes = sums + (p * g.KW + q0) * W;
+            typename L::V acc[Q] = {L::zero(), L::zero(), L::zero(), L::zero()};
+            for (int64_t t = 0; t < nq; ++t) acc[t] = L::load(L::all, lanes + t * W);
+            for (int64_t i = 0; i < g.OH; ++i) {
+              const T* in = xp + (g.stride_h * i + g.dilation_h * p) * cols + g.dilation_w * q0;
+              const T* gr = grad + i * g.OW;
+              for (int64_t j0 = 0; j0 < g.OW; j0 += W) {
+                const typename L::Mask m = L::first(g.OW - j0);
+                const typename L::V gv = L::load(m, gr + j0);
+                for (int64_t t = 0; t < Q; ++t)
+                  if (t < nq) acc[t] = L::fma(gv, L::load(m, in + g.dilation_w * t + j0), acc[t]);
+              }
+            }
+            for (int64_t t = 0; t < nq; ++t) L::store(lanes + t * W, L::all, acc[t]);
+          }
+        }
+      }
+      for (int64_t k = 0; k < KK; ++k) gw[c * KK + k] = L::sum(L::load(L::all, sums + k * W));
+    }
+  });
+}
+
 // ---- forward ------------------------------------------------------------------------------------
 
 template <class T>
 void forward(const ConvGeometry& g, const T* x, const T* w, T* y, const Epilogue* e) {
+  if (is_depthwise(g)) return depthwise_forward(g, x, w, y, e);
   constexpr int64_t W = Lanes<T>::width;
   const int64_t cin = g.C_in / g.groups, cout = g.C_out / g.groups, KK = g.KH * g.KW, K = cin * KK;
   const int64_t out_plane = g.OH * g.OW, vectors = ceil_div(out_plane, W);
@@ -468,6 +692,7 @@ void backward_input_columns(const ConvGeometry& g, const T* gy, const T* w, T* g
 
 template <class T>
 void backward_input(const ConvGeometry& g, const T* gy, const T* w, T* gx, const Epilogue* e) {
+  if (is_depthwise(g)) return depthwise_backward_input(g, gy, w, gx, e);
   constexpr int64_t W = Lanes<T>::width;
   const Axis ah = rows_axis(g), aw = cols_axis(g);
   const int64_t cin = g.C_in / g.groups, cout = g.C_out / g.groups, KK = g.KH * g.KW, HW = g.H * g.W;
@@ -606,6 +831,7 @@ void transpose_output_gradient(const ConvGeometry& g, const T* gy, int64_t sampl
 // 0.35–0.95 of their former time on one core of the Zen 5 machine of docs/BENCHMARKS.md.
 template <class T>
 void backward_weight(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
+  if (is_depthwise(g)) return depthwise_backward_weight(g, x, gy, gw);
   using L = Lanes<T>;
   constexpr int64_t W = L::width;
   const int64_t cin = g.C_in / g.groups, cout = g.C_out / g.groups, KK = g.KH * g.KW, group_taps = cin * KK;
