@@ -91,14 +91,18 @@ Estimate monte_carlo_information(const Tensor& means, const Tensor& logvars, con
   const detail::GaussianMixture g("monte_carlo_information", means, logvars);
   const detail::JointChannel channel{{&g}};
   std::vector<double> values(static_cast<size_t>(options.samples));
+  const int64_t blocks = (options.samples + detail::kSampleBlock - 1) / detail::kSampleBlock;
   // Sample s writes values[s] only, and the mean sums them in order: the same bits at any thread count.
 #pragma omp parallel
   {
-    std::vector<double> u(static_cast<size_t>(g.dims)), log_p(static_cast<size_t>(g.count));
+    std::vector<double> u(static_cast<size_t>(detail::kSampleBlock * g.dims));
+    std::vector<double> log_p(static_cast<size_t>(detail::kSampleBlock * g.count));
 #pragma omp for schedule(static)
-    for (int64_t s = 0; s < options.samples; ++s)
-      values[static_cast<size_t>(s)] =
-          detail::monte_carlo_sample(channel, options.seed, options.stream, s, u.data(), log_p.data());
+    for (int64_t block = 0; block < blocks; ++block) {
+      const int64_t first = block * detail::kSampleBlock, count = std::min(detail::kSampleBlock, options.samples - first);
+      detail::monte_carlo_samples(channel, options.seed, options.stream, first, count, u.data(), log_p.data(),
+                                  values.data() + first);
+    }
   }
   return mean_and_error(values);
 }

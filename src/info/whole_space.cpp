@@ -4,6 +4,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -47,22 +48,26 @@ WholeSpaceSimilarity whole_space_similarity(const std::vector<LatentSpace>& spac
   int64_t max_dims = 0;
   for (const detail::JointChannel& c : channels) max_dims = std::max(max_dims, c.dims());
 
-  // Every (estimate, sample) is one item writing values[item]; threads take items in any order.
+  // Every (estimate, block of samples) is one item writing its own values; threads take items in any
+  // order.
   std::vector<double> values(static_cast<size_t>(total));
+  const int64_t blocks = (samples + detail::kSampleBlock - 1) / detail::kSampleBlock, items = num_estimates * blocks;
   int64_t done = 0;
 #pragma omp parallel
   {
-    std::vector<double> u(static_cast<size_t>(max_dims)), log_p(static_cast<size_t>(n));
+    std::vector<double> u(static_cast<size_t>(detail::kSampleBlock * max_dims));
+    std::vector<double> log_p(static_cast<size_t>(detail::kSampleBlock * n));
     const bool reporter = omp_get_thread_num() == 0 && options.on_progress;
-#pragma omp for schedule(dynamic, 4)
-    for (int64_t item = 0; item < total; ++item) {
-      const int64_t e = item / samples, s = item % samples;
-      values[static_cast<size_t>(item)] = detail::monte_carlo_sample(
-          channels[static_cast<size_t>(e)], options.seed, options.stream + 2 * static_cast<uint64_t>(e), s, u.data(),
-          log_p.data());
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t item = 0; item < items; ++item) {
+      const int64_t e = item / blocks, first = (item % blocks) * detail::kSampleBlock;
+      const int64_t count = std::min(detail::kSampleBlock, samples - first);
+      detail::monte_carlo_samples(channels[static_cast<size_t>(e)], options.seed,
+                                  options.stream + 2 * static_cast<uint64_t>(e), first, count, u.data(), log_p.data(),
+                                  values.data() + e * samples + first);
       int64_t now;
 #pragma omp atomic capture
-      now = ++done;
+      now = done += count;
       if (reporter && now < total) options.on_progress(now, total);
     }
   }
