@@ -1,4 +1,4 @@
-// One Monte Carlo sample of I(U;X) for a channel whose posteriors p(u|x_m), m = 1..N, are diagonal
+// Monte Carlo samples of I(U;X) for a channel whose posteriors p(u|x_m), m = 1..N, are diagonal
 // Gaussians: the inner kernel of monte_carlo_information (mutual_information.cpp) and of
 // whole_space_similarity (whole_space.cpp). Internal to src/info; the formulas and their source are
 // in include/elbo/info/mutual_information.hpp (estimator 2).

@@ -172,3 +172,26 @@ TEST_CASE("cli: spaces names the flag or file that is wrong") {
   CHECK(r.output.find("--samples") != std::string::npos);
   CHECK(r.output.find("2000") != std::string::npos);
 }
+
+TEST_CASE("cli: spaces --ensemble encodes each finished member once") {
+  TempDir dir;
+  CliResult r = run_cli(dir, "ensemble --dataset dsprites --architecture mlp --hidden 24 --latents 3 --batch 8 --lr 1e-3 "
+                             "--threads 1 --steps 6 --seed 5 --betas 1 --seeds 2 --out ens");
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  const std::string command = "spaces --ensemble ens --count 60 --seed 2 --samples 100 --threads 1 --out sp";
+  r = run_cli(dir, command);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("wrote means.npy") != std::string::npos);
+  for (const char* member : {"ens/beta1-seed5", "ens/beta1-seed6"})
+    CHECK(io::read_npy(dir.file(std::string(member) + "/encoded-60-seed2/means.npy")).shape() == Shape{60, 3});
+  CHECK(io::read_npy(dir.file("sp/vi.npy")).shape() == Shape{2, 2});
+  const std::string first = io::read_text_file(dir.file("sp/spaces.json"));
+  r = run_cli(dir, command);
+  REQUIRE(r.code == 0);
+  CHECK(r.output.find("wrote means.npy") == std::string::npos);  // the encodings are reused
+  CHECK(io::read_text_file(dir.file("sp/spaces.json")) == first);
+  r = run_cli(dir, "spaces --ensemble nowhere");
+  CHECK(r.code == 1);
+  CHECK(r.output.find("nowhere/ensemble.json") != std::string::npos);
+}
