@@ -14,6 +14,9 @@
 //   nmi.npy, vi.npy              [K, K] f64   NMI and VI (bits) between the models' whole spaces
 //   nmi_error.npy, vi_error.npy  [K, K] f64   their standard errors (0 on the diagonal)
 //   information.csv              one row per model: dims, I(U;X), I/log2 N, I(U,U′;X), I(U;U′) with errors
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -152,7 +155,8 @@ void write_numbers(const info::WholeSpaceSimilarity& r, const info::WholeSpaceSu
   combined.set("vi_bits", combined_json(summary.vi, "pairs"));
 
   json::Value doc = json::Value::object();
-  doc.set("models_count", k);
+  doc.set("model_count", k);
+  doc.set("pair_count", k * (k - 1) / 2);
   doc.set("points", r.points);
   doc.set("log2_points", log2n);
   doc.set("samples", r.samples);
@@ -275,9 +279,16 @@ int run_spaces(int argc, char** argv) {
     info::WholeSpaceOptions options;
     options.samples = o.samples;
     options.seed = static_cast<uint64_t>(o.seed);
-    cli::Progress progress(0, estimates * o.samples, std::max<int64_t>(1, estimates * o.samples / 10));
+    // The samples finish in blocks, so the line is drawn at the first count past each tenth (in a log
+    // file) or whenever the terminal's line is due.
+    const int64_t all_samples = estimates * o.samples;
+    cli::Progress progress(0, all_samples, 1);
+    const bool terminal = isatty(fileno(stdout));
+    int64_t next_line = 0;
     options.on_progress = [&](int64_t done, int64_t total) {
-      progress.update(done, "samples of " + std::to_string(estimates) + " estimates (" + std::to_string(total) + " in all)");
+      if (!terminal && done < next_line && done < total) return;
+      next_line = done + std::max<int64_t>(1, total / 10);
+      progress.update(done, "samples of " + std::to_string(estimates) + " estimates");
     };
     const double estimate_start = cli::seconds_now();
     const info::WholeSpaceSimilarity r = info::whole_space_similarity(spaces, options);
