@@ -58,7 +58,7 @@ Tensor flatten_result(const info::WholeSpaceSimilarity& r) {
 
 }  // namespace
 
-TEST_CASE("spaces: I(U;X) and I(U,U′;X) of the 1-D toy against numerical integration") {
+TEST_CASE("spaces: the information of the 1-D toy, and of two draws from it, against numerical integration") {
   // Two draws u, u′ ~ N(μ_x, σ²) tell about x exactly what their mean ~ N(μ_x, σ²/2) tells, so
   // I(U,U′;X) is the toy's information at σ/√2.
   const double sd = 0.2;
