@@ -132,6 +132,30 @@ MemberPosteriors read_member_posteriors(const std::string& dir) {
   return m;
 }
 
+std::vector<std::vector<int64_t>> match_member_rows(const std::vector<MemberPosteriors>& members) {
+  ELBO_CHECK(!members.empty(), "match_member_rows: no members");
+  const MemberPosteriors& first = members[0];
+  const int64_t n = static_cast<int64_t>(first.indices.size());
+  std::unordered_map<int64_t, int64_t> row_of;
+  for (int64_t r = 0; r < n; ++r) row_of[first.indices[static_cast<size_t>(r)]] = r;
+  std::vector<std::vector<int64_t>> rows(members.size(), std::vector<int64_t>(static_cast<size_t>(n)));
+  for (size_t m = 0; m < members.size(); ++m) {
+    const MemberPosteriors& member = members[m];
+    ELBO_CHECK(static_cast<int64_t>(member.indices.size()) == n && member.means.size(0) == n, member.dir, " holds ",
+               member.indices.size(), " posteriors but ", first.dir, " holds ", n,
+               "; every member must be encoded on the same data points");
+    for (int64_t r = 0; r < n; ++r) {
+      auto it = row_of.find(member.indices[static_cast<size_t>(r)]);
+      ELBO_CHECK(it != row_of.end(), join(member.dir, "indices.npy"), ": dataset index ",
+                 member.indices[static_cast<size_t>(r)], " (row ", r, ") is not among the indices of ", first.dir,
+                 " (every member must be encoded on the same data points)");
+      rows[m][static_cast<size_t>(it->second)] = r;
+    }
+  }
+  return rows;
+}
+
+
 // ---- the analysis ---------------------------------------------------------------------------------
 
 namespace {
@@ -152,30 +176,6 @@ Tensor gather_rows(const Tensor& x, const std::vector<int64_t>& rows) {
   for (size_t r = 0; r < rows.size(); ++r)
     std::memcpy(dst + r * row_bytes, src + static_cast<size_t>(rows[r]) * row_bytes, row_bytes);
   return out;
-}
-
-// For each member, the row holding each of the first member's indices: rows[m][r] is the row of
-// member m with dataset index members[0].indices[r].
-std::vector<std::vector<int64_t>> match_rows(const std::vector<MemberPosteriors>& members) {
-  const MemberPosteriors& first = members[0];
-  const int64_t n = static_cast<int64_t>(first.indices.size());
-  std::unordered_map<int64_t, int64_t> row_of;
-  for (int64_t r = 0; r < n; ++r) row_of[first.indices[static_cast<size_t>(r)]] = r;
-  std::vector<std::vector<int64_t>> rows(members.size(), std::vector<int64_t>(static_cast<size_t>(n)));
-  for (size_t m = 0; m < members.size(); ++m) {
-    const MemberPosteriors& member = members[m];
-    ELBO_CHECK(static_cast<int64_t>(member.indices.size()) == n && member.means.size(0) == n, member.dir, " holds ",
-               member.indices.size(), " posteriors but ", first.dir, " holds ", n,
-               "; every member must be encoded on the same data points");
-    for (int64_t r = 0; r < n; ++r) {
-      auto it = row_of.find(member.indices[static_cast<size_t>(r)]);
-      ELBO_CHECK(it != row_of.end(), join(member.dir, "indices.npy"), ": dataset index ",
-                 member.indices[static_cast<size_t>(r)], " (row ", r, ") is not among the indices of ", first.dir,
-                 " (every member must be encoded on the same data points)");
-      rows[m][static_cast<size_t>(it->second)] = r;
-    }
-  }
-  return rows;
 }
 
 // The ground-truth columns at the fingerprint points: every member's factors (and labels) must agree.
@@ -243,7 +243,7 @@ EnsembleAnalysis analyse_ensemble(const std::vector<MemberPosteriors>& members, 
 
   // 1. The fingerprint sample.
   stage("fingerprint sample");
-  const std::vector<std::vector<int64_t>> rows = match_rows(members);
+  const std::vector<std::vector<int64_t>> rows = match_member_rows(members);
   a.rows = static_cast<int64_t>(members[0].indices.size());
   for (const MemberPosteriors& m : members) a.member_dirs.push_back(m.dir);
   const int64_t points = o.points == 0 ? a.rows : o.points;

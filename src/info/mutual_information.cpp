@@ -10,79 +10,17 @@
 #include "elbo/ops/shape.hpp"
 #include "elbo/rng.hpp"
 #include "info/coefficient_rows.hpp"
+#include "info/gaussian_mixture.hpp"
 #include "ops/cpu/vecmath.hpp"
 
 namespace elbo::info {
 
+using detail::log_sum_exp;
+
 namespace {
 
-constexpr double kLog2Pi = 1.837877066409345483560659472811235279;  // ln 2π
-
-// ln Σ_k exp(x_k), shifted by the maximum so that no term overflows.
-double log_sum_exp(const double* x, int64_t n) {
-  double m = -INFINITY;
-  for (int64_t k = 0; k < n; ++k) m = std::max(m, x[k]);
-  if (m == -INFINITY) return m;
-  double s = 0.0;
-  for (int64_t k = 0; k < n; ++k) s += std::exp(x[k] - m);
-  return m + std::log(s);
-}
-
-// Mean and standard error (sample standard deviation / √n) of values, summed in index order.
 Estimate mean_and_error(const std::vector<double>& values) {
-  const double n = static_cast<double>(values.size());
-  double sum = 0.0;
-  for (double v : values) sum += v;
-  double mean = sum / n, squares = 0.0;
-  for (double v : values) squares += (v - mean) * (v - mean);
-  double error = values.size() > 1 ? std::sqrt(squares / (n - 1.0) / n) : 0.0;
-  return {mean, error};
-}
-
-// Diagonal Gaussian log-densities ln p(u|x_m) = −½ Σ_k [(u_k − μ_mk)² / σ_mk² + ln σ_mk² + ln 2π],
-// with 1/σ² and the constant term precomputed per component.
-struct GaussianComponents {
-  int64_t count = 0, dims = 0;
-  std::vector<double> mean, inv_var, log_norm;  // log_norm[m] = −½ Σ_k (ln σ_mk² + ln 2π)
-  std::vector<double> stddev;
-
-  GaussianComponents(const char* what, const Tensor& means, const Tensor& logvars) {
-    check_posteriors(what, means, logvars);
-    Tensor m = posterior_f64(means), lv = posterior_f64(logvars);
-    count = m.size(0);
-    dims = m.size(1);
-    const double *pm = m.data<double>(), *pl = lv.data<double>();
-    mean.assign(pm, pm + m.numel());
-    inv_var.resize(mean.size());
-    stddev.resize(mean.size());
-    log_norm.assign(static_cast<size_t>(count), 0.0);
-    for (int64_t c = 0; c < count; ++c)
-      for (int64_t k = 0; k < dims; ++k) {
-        size_t at = static_cast<size_t>(c * dims + k);
-        inv_var[at] = std::exp(-pl[at]);
-        stddev[at] = std::exp(0.5 * pl[at]);
-        log_norm[static_cast<size_t>(c)] -= 0.5 * (pl[at] + kLog2Pi);
-      }
-  }
-
-  double log_density(const double* u, int64_t c) const {
-    const double *mu = mean.data() + c * dims, *iv = inv_var.data() + c * dims;
-    double q = 0.0;
-    for (int64_t k = 0; k < dims; ++k) q += (u[k] - mu[k]) * (u[k] - mu[k]) * iv[k];
-    return log_norm[static_cast<size_t>(c)] - 0.5 * q;
-  }
-
-  // u = μ_c + σ_c ⊙ ε with ε normal draws first .. first + dims − 1 of (seed, stream).
-  void sample(int64_t c, uint64_t seed, uint64_t stream, uint64_t first, double* u) const {
-    for (int64_t k = 0; k < dims; ++k)
-      u[k] = mean[static_cast<size_t>(c * dims + k)] +
-             stddev[static_cast<size_t>(c * dims + k)] * philox_normal(seed, stream, first + static_cast<uint64_t>(k));
-  }
-};
-
-int64_t draw_index(uint64_t seed, uint64_t stream, uint64_t j, int64_t n) {
-  int64_t k = static_cast<int64_t>(philox_uniform(seed, stream, j) * static_cast<double>(n));
-  return std::min(k, n - 1);
+  return detail::mean_and_error(values.data(), static_cast<int64_t>(values.size()));
 }
 
 }  // namespace
@@ -150,20 +88,20 @@ Tensor channel_information(const ChannelSet& set) {
 
 Estimate monte_carlo_information(const Tensor& means, const Tensor& logvars, const MonteCarloOptions& options) {
   ELBO_CHECK(options.samples >= 2, "monte_carlo_information: need at least 2 samples, got ", options.samples);
-  GaussianComponents g("monte_carlo_information", means, logvars);
-  const int64_t n = g.count, d = g.dims;
+  const detail::GaussianMixture g("monte_carlo_information", means, logvars);
+  const detail::JointChannel channel{{&g}};
   std::vector<double> values(static_cast<size_t>(options.samples));
-  const double log_n = std::log(static_cast<double>(n));
+  const int64_t blocks = (options.samples + detail::kSampleBlock - 1) / detail::kSampleBlock;
+  // Sample s writes values[s] only, and the mean sums them in order: the same bits at any thread count.
 #pragma omp parallel
   {
-    std::vector<double> u(static_cast<size_t>(d)), log_p(static_cast<size_t>(n));
+    std::vector<double> u(static_cast<size_t>(detail::kSampleBlock * g.dims));
+    std::vector<double> log_p(static_cast<size_t>(detail::kSampleBlock * g.count));
 #pragma omp for schedule(static)
-    for (int64_t s = 0; s < options.samples; ++s) {
-      int64_t i = draw_index(options.seed, options.stream, static_cast<uint64_t>(s), n);
-      g.sample(i, options.seed, options.stream + 1, static_cast<uint64_t>(s * d), u.data());
-      for (int64_t m = 0; m < n; ++m) log_p[static_cast<size_t>(m)] = g.log_density(u.data(), m);
-      double log_marginal = log_sum_exp(log_p.data(), n) - log_n;  // ln (1/N) Σ_m p(u|x_m)
-      values[static_cast<size_t>(s)] = (log_p[static_cast<size_t>(i)] - log_marginal) / kLn2;
+    for (int64_t block = 0; block < blocks; ++block) {
+      const int64_t first = block * detail::kSampleBlock, count = std::min(detail::kSampleBlock, options.samples - first);
+      detail::monte_carlo_samples(channel, options.seed, options.stream, first, count, u.data(), log_p.data(),
+                                  values.data() + first);
     }
   }
   return mean_and_error(values);
@@ -173,22 +111,23 @@ BatchBounds batch_information_bounds(const Tensor& means, const Tensor& logvars,
   ELBO_CHECK(options.batch_size >= 2, "batch_information_bounds: batch size ", options.batch_size,
              " must be at least 2 (the leave-one-out bound needs another point)");
   ELBO_CHECK(options.batches >= 1, "batch_information_bounds: need at least one batch, got ", options.batches);
-  GaussianComponents g("batch_information_bounds", means, logvars);
+  const detail::GaussianMixture g("batch_information_bounds", means, logvars);
   const int64_t n = g.count, d = g.dims, b = options.batch_size;
   std::vector<double> lower(static_cast<size_t>(options.batches)), upper(lower.size());
   std::vector<int64_t> index(static_cast<size_t>(b));
   std::vector<double> lower_k(static_cast<size_t>(b)), upper_k(static_cast<size_t>(b));
   for (int64_t batch = 0; batch < options.batches; ++batch) {
     const uint64_t first = static_cast<uint64_t>(batch * b);
-    for (int64_t k = 0; k < b; ++k) index[static_cast<size_t>(k)] = draw_index(options.seed, options.stream, first + static_cast<uint64_t>(k), n);
+    for (int64_t k = 0; k < b; ++k) index[static_cast<size_t>(k)] = detail::draw_index(options.seed, options.stream, first + static_cast<uint64_t>(k), n);
 #pragma omp parallel
     {
       std::vector<double> u(static_cast<size_t>(d)), log_p(static_cast<size_t>(b));
 #pragma omp for schedule(static)
       for (int64_t k = 0; k < b; ++k) {
-        g.sample(index[static_cast<size_t>(k)], options.seed, options.stream + 1,
-                 (first + static_cast<uint64_t>(k)) * static_cast<uint64_t>(d), u.data());
-        for (int64_t l = 0; l < b; ++l) log_p[static_cast<size_t>(l)] = g.log_density(u.data(), index[static_cast<size_t>(l)]);
+        detail::sample_component(g, index[static_cast<size_t>(k)], options.seed, options.stream + 1,
+                                 (first + static_cast<uint64_t>(k)) * static_cast<uint64_t>(d), u.data());
+        for (int64_t l = 0; l < b; ++l)
+          log_p[static_cast<size_t>(l)] = detail::log_density(g, u.data(), index[static_cast<size_t>(l)]);
         double own = log_p[static_cast<size_t>(k)];
         double all = log_sum_exp(log_p.data(), b);
         log_p[static_cast<size_t>(k)] = -INFINITY;  // leave k out

@@ -1,6 +1,7 @@
 // Generalised NMI and VI; the formulas, the batched algorithm and its precision are described in
 // elbo/info/nmi_vi.hpp.
 #include "elbo/info/nmi_vi.hpp"
+#include "elbo/info/whole_space.hpp"
 
 #include <cblas.h>
 
@@ -318,26 +319,13 @@ PairSimilarity pair_similarity(const Tensor& coefficients_u, const Tensor& coeff
   return p;
 }
 
-MonteCarloSimilarity monte_carlo_similarity(const Tensor& means_u, const Tensor& logvars_u, const Tensor& means_v,
-                                            const Tensor& logvars_v, const MonteCarloOptions& options) {
-  check_posteriors("monte_carlo_similarity", means_u, logvars_u);
-  check_posteriors("monte_carlo_similarity", means_v, logvars_v);
-  ELBO_CHECK(means_u.size(0) == means_v.size(0), "monte_carlo_similarity: the two spaces hold ", means_u.size(0),
-             " and ", means_v.size(0), " posteriors; they must embed the same data points");
-  auto as_2d = [](const Tensor& x) { return x.ndim() == 1 ? reshape(x, Shape{x.size(0), 1}) : x; };
-  Tensor mu = as_2d(means_u), lu = as_2d(logvars_u), mv = as_2d(means_v), lv = as_2d(logvars_v);
-  auto estimate = [&](const Tensor& m, const Tensor& l, uint64_t k) {  // k-th pair of streams
-    MonteCarloOptions o = options;
-    o.stream = options.stream + 2 * k;
-    return monte_carlo_information(m, l, o);
-  };
-  MonteCarloSimilarity r;
-  r.information_u = estimate(mu, lu, 0);
-  r.information_v = estimate(mv, lv, 1);
-  r.joint_uu = estimate(concat({mu, mu}, 1), concat({lu, lu}, 1), 2);
-  r.joint_vv = estimate(concat({mv, mv}, 1), concat({lv, lv}, 1), 3);
-  r.joint_uv = estimate(concat({mu, mv}, 1), concat({lu, lv}, 1), 4);
-  const Estimate &a = r.information_u, &b = r.information_v, &aa = r.joint_uu, &bb = r.joint_vv, &ab = r.joint_uv;
+EstimatedSimilarity similarity_from_estimates(const Estimate& information_u, const Estimate& information_v,
+                                              const Estimate& joint_uu, const Estimate& joint_vv,
+                                              const Estimate& joint_uv) {
+  const Estimate &a = information_u, &b = information_v, &aa = joint_uu, &bb = joint_vv, &ab = joint_uv;
+  EstimatedSimilarity r;
+  r.mutual_information.value = a.value + b.value - ab.value;
+  r.mutual_information.error = std::sqrt(a.error * a.error + b.error * b.error + ab.error * ab.error);
   const double num = a.value + b.value - ab.value, p = 2 * a.value - aa.value, q = 2 * b.value - bb.value;
   const double root = std::sqrt(p * q);
   r.nmi.value = num / root;
@@ -348,6 +336,29 @@ MonteCarloSimilarity monte_carlo_similarity(const Tensor& means_u, const Tensor&
                           d_bb * d_bb * bb.error * bb.error);
   r.vi.value = 2 * ab.value - aa.value - bb.value;
   r.vi.error = std::sqrt(4 * ab.error * ab.error + aa.error * aa.error + bb.error * bb.error);
+  return r;
+}
+
+MonteCarloSimilarity monte_carlo_similarity(const Tensor& means_u, const Tensor& logvars_u, const Tensor& means_v,
+                                            const Tensor& logvars_v, const MonteCarloOptions& options) {
+  check_posteriors("monte_carlo_similarity", means_u, logvars_u);
+  check_posteriors("monte_carlo_similarity", means_v, logvars_v);
+  ELBO_CHECK(means_u.size(0) == means_v.size(0), "monte_carlo_similarity: the two spaces hold ", means_u.size(0),
+             " and ", means_v.size(0), " posteriors; they must embed the same data points");
+  // The five estimates in the stream layout documented in nmi_vi.hpp, which is whole_space.hpp's for K = 2.
+  WholeSpaceOptions o;
+  o.samples = options.samples;
+  o.seed = options.seed;
+  o.stream = options.stream;
+  const WholeSpaceSimilarity w = whole_space_similarity({{means_u, logvars_u}, {means_v, logvars_v}}, o);
+  MonteCarloSimilarity r;
+  r.information_u = w.information[0];
+  r.information_v = w.information[1];
+  r.joint_uu = w.self_joint[0];
+  r.joint_vv = w.self_joint[1];
+  r.joint_uv = w.joint[1];
+  r.nmi = w.nmi[1];
+  r.vi = w.vi[1];
   return r;
 }
 

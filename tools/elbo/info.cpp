@@ -21,9 +21,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -38,6 +36,7 @@
 #include "elbo/io/npy.hpp"
 #include "elbo/io/plot.hpp"
 #include "elbo/io/png.hpp"
+#include "members.hpp"
 #include "progress.hpp"
 #include "run.hpp"
 
@@ -69,20 +68,6 @@ std::string channel_name(const info::EnsembleAnalysis& a, int64_t c) {
   name += ':';
   name += std::to_string(a.channel_latent[static_cast<size_t>(c)]);
   return name;
-}
-
-// The dirs listed in a file, one per line; blank lines and text after '#' are ignored.
-std::vector<std::string> read_list(const std::string& path) {
-  std::ifstream in(path);
-  ELBO_CHECK(in, "--posteriors-list ", path, ": cannot read the file (", io::errno_text(errno), ")");
-  std::vector<std::string> dirs;
-  for (std::string line; std::getline(in, line);) {
-    if (size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-    size_t a = line.find_first_not_of(" \t\r"), b = line.find_last_not_of(" \t\r");
-    if (a != std::string::npos) dirs.push_back(line.substr(a, b - a + 1));
-  }
-  ELBO_CHECK(!dirs.empty(), "--posteriors-list ", path, ": lists no directory");
-  return dirs;
 }
 
 // ---- numbers --------------------------------------------------------------------------------------
@@ -347,28 +332,6 @@ void write_report(const info::EnsembleAnalysis& a, const InfoOptions& o, const s
   report.write(path);
 }
 
-// The finished members of an ensemble directory (elbo ensemble's ensemble.json), as run directories.
-std::vector<std::string> ensemble_runs(const std::string& root) {
-  const std::string index = (fs::path(root) / "ensemble.json").string();
-  json::Value e = json::parse(io::read_text_file(index), index);
-  std::vector<std::string> runs;
-  const json::Value* members = e.find("members");
-  ELBO_CHECK(members && members->is_array(), index, ": no \"members\" list; is this a directory elbo ensemble wrote?");
-  for (const json::Value& m : members->items()) {
-    const json::Value* status = m.find("status");
-    if (status && status->as_string() == "finished") runs.push_back((fs::path(root) / m.at("dir").as_string()).string());
-  }
-  ELBO_CHECK(!runs.empty(), index, ": no finished member yet; run elbo ensemble (again) until its members finish");
-  return runs;
-}
-
-// Runs another subcommand of this program (encode, traverse) with the given options.
-int run_subcommand(int (*command)(int, char**), std::vector<std::string> words) {
-  std::vector<char*> argv;
-  for (std::string& w : words) argv.push_back(w.data());
-  return command(static_cast<int>(argv.size()), argv.data());
-}
-
 }  // namespace
 
 int run_encode(int argc, char** argv);    // encode.cpp
@@ -399,21 +362,8 @@ int run_info(int argc, char** argv) {
             {"cpu", "cuda"});
 
   // --posteriors takes every following argument up to the next option.
-  std::vector<char*> rest = {argv[0]};
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--posteriors") == 0) {
-      const size_t before = o.posteriors.size();
-      while (i + 1 < argc && std::strncmp(argv[i + 1], "--", 2) != 0) o.posteriors.push_back(argv[++i]);
-      if (o.posteriors.size() == before) {
-        std::fprintf(stderr, "elbo info: --posteriors needs at least one directory\n");
-        return 2;
-      }
-    } else if (std::strncmp(argv[i], "--posteriors=", 13) == 0) {
-      o.posteriors.push_back(argv[i] + 13);
-    } else {
-      rest.push_back(argv[i]);
-    }
-  }
+  std::vector<char*> rest;
+  if (!cli::take_posteriors_flag(argc, argv, "elbo info", o.posteriors, rest)) return 2;
   if (!args.parse(static_cast<int>(rest.size()), rest.data())) return args.exit_code();
   auto usage_error = [](const std::string& message) {
     std::fprintf(stderr, "elbo info: %s\n", message.c_str());
@@ -433,16 +383,16 @@ int run_info(int argc, char** argv) {
   try {
     const Device device = cli::parse_device(o.device);
     if (!o.posteriors_list.empty())
-      for (const std::string& d : read_list(o.posteriors_list)) o.posteriors.push_back(d);
+      for (const std::string& d : cli::read_posteriors_list(o.posteriors_list)) o.posteriors.push_back(d);
     if (o.threads > 0) set_num_threads(static_cast<int>(o.threads));
     std::vector<std::string> runs;  // with --ensemble: the run directory of each posteriors directory
     if (!o.ensemble.empty()) {
       if (o.points == 0) return usage_error("--ensemble needs --points > 0: the number of images each member encodes");
       const std::string threads = std::to_string(o.threads);
-      for (const std::string& run : ensemble_runs(o.ensemble)) {
+      for (const std::string& run : cli::finished_ensemble_runs(o.ensemble)) {
         const std::string encoded = (fs::path(run) / "encoded").string();
         if (!fs::exists(fs::path(encoded) / "means.npy")) {
-          int rc = run_subcommand(run_encode, {"encode", "--run", run, "--count", std::to_string(o.points),
+          int rc = cli::run_subcommand(run_encode, {"encode", "--run", run, "--count", std::to_string(o.points),
                                                "--sample-seed", std::to_string(o.seed), "--threads", threads});
           if (rc != 0) return rc;
         }
@@ -491,7 +441,7 @@ int run_info(int argc, char** argv) {
         if (fs::exists(path)) continue;
         fs::create_directories(fs::path(path).parent_path());
         const size_t model = static_cast<size_t>(a.channel_model[static_cast<size_t>(h.representative)]);
-        int rc = run_subcommand(run_traverse, {"traverse", "--run", runs[model], "--latent",
+        int rc = cli::run_subcommand(run_traverse, {"traverse", "--run", runs[model], "--latent",
                                                std::to_string(a.channel_latent[static_cast<size_t>(h.representative)]),
                                                "--label-scale", "2", "--out", path, "--threads", std::to_string(o.threads)});
         if (rc != 0) return rc;

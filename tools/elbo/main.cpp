@@ -18,6 +18,7 @@ int run_reconstruct(int argc, char** argv);  // reconstruct.cpp
 int run_sample(int argc, char** argv);       // sample.cpp
 int run_eval(int argc, char** argv);         // eval.cpp
 int run_info(int argc, char** argv);         // info.cpp
+int run_spaces(int argc, char** argv);       // spaces.cpp
 int run_fusion(int argc, char** argv);       // fusion.cpp
 int run_batches(int argc, char** argv);      // batches.cpp
 int run_nvae(int argc, char** argv);         // nvae.cpp
@@ -40,6 +41,7 @@ const Command kCommands[] = {
     {"sample", run_sample, "images decoded from the prior"},
     {"eval", run_eval, "test ELBO, KL per latent and importance-weighted log-likelihood"},
     {"info", run_info, "information analysis of an ensemble's posteriors: NMI/VI, OPTICS hotspots, HTML report"},
+    {"spaces", run_spaces, "whole latent spaces of an ensemble by Monte Carlo: I(U;X), NMI and VI with errors"},
     {"fusion", run_fusion, "ensemble fusion on the unit circle (Murphy et al. section 4.4): continuity vs ensemble size"},
     {"batches", run_batches, "the dataset indices of every training step's batch, as .npy (to replay a run elsewhere)"},
     {"nvae", run_nvae, "NVAE, the deep hierarchical VAE: nvae train | nvae eval | nvae sample"},

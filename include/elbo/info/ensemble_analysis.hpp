@@ -60,6 +60,11 @@ struct MemberPosteriors {
 // column), a non-integer factor, a repeated index.
 MemberPosteriors read_member_posteriors(const std::string& dir);
 
+// For each member, the row holding each of the first member's dataset indices: rows[m][r] is the
+// row of member m whose index is members[0].indices[r]. Errors name the member whose rows differ
+// in number or hold an index the first member lacks.
+std::vector<std::vector<int64_t>> match_member_rows(const std::vector<MemberPosteriors>& members);
+
 struct EnsembleOptions {
   int64_t points = 1000;  // fingerprint points P (≤ N); 0: all N rows, in file order
   uint64_t seed = 0;      // of the fingerprint sample

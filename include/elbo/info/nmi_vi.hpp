@@ -89,9 +89,10 @@ PairSimilarity pair_similarity(const Tensor& coefficients_u, const Tensor& coeff
 // Monte Carlo versions for whole latent spaces (reference notes §1.5, the authors' notebook
 // Comparing_full_latent_spaces_with_Monte_Carlo): posteriors of the same N data points under
 // two models, means_u/logvars_u [N, d_u] and means_v/logvars_v [N, d_v]. Five independent Monte Carlo
-// estimates (mutual_information.hpp), each on its own pair of Philox streams from options.stream:
+// estimates (mutual_information.hpp), the k-th (k = 0..4) on Philox streams options.stream + 2k and + 2k + 1:
 //     I(U;X), I(V;X), I(U,U′;X) (U tiled with itself: [μ_u, μ_u], [lv_u, lv_u]), I(V,V′;X),
 //     I(U,V;X) (the concatenation [μ_u, μ_v], [lv_u, lv_v])
+// (whole_space_similarity of whole_space.hpp for K = 2 computes them, for any number of models)
 // and NMI and VI from them, with first-order propagated standard errors: for VI,
 // σ² = 4σ²(I_UV) + σ²(I_UU′) + σ²(I_VV′); for NMI = n/√(pq) with n = I_U + I_V − I_UV,
 // p = 2I_U − I_UU′, q = 2I_V − I_VV′, the partial derivatives (1 − n/p)/√(pq) (for I_U),
@@ -101,6 +102,15 @@ struct MonteCarloSimilarity {
   Estimate joint_uu, joint_vv, joint_uv;  // I(U,U′;X), I(V,V′;X), I(U,V;X)
   Estimate nmi, vi;
 };
+// The algebra above on five independent estimates: I(U;V) = I_U + I_V − I_UV (σ² the sum of the
+// three σ²), NMI and VI with the propagated errors. monte_carlo_similarity and
+// whole_space_similarity (whole_space.hpp) both use it.
+struct EstimatedSimilarity {
+  Estimate mutual_information, nmi, vi;
+};
+EstimatedSimilarity similarity_from_estimates(const Estimate& information_u, const Estimate& information_v,
+                                              const Estimate& joint_uu, const Estimate& joint_vv,
+                                              const Estimate& joint_uv);
 MonteCarloSimilarity monte_carlo_similarity(const Tensor& means_u, const Tensor& logvars_u, const Tensor& means_v,
                                             const Tensor& logvars_v, const MonteCarloOptions& options = {});
 
