@@ -5,6 +5,7 @@
 //   conv         every convolution of network (a) at batch 64, f32: forward, input gradient,
 //                weight gradient
 //   conv_t       every transposed convolution of its decoder: forward, input gradient, weight gradient
+//   depthwise    NVAE's depthwise convolutions (one channel per group) at batch 32
 //   elementwise  relu, exp and a two-tensor add through the public ops, in GB/s
 //
 // Each figure is the median over several timed repetitions after a warm-up (with --best, the
@@ -32,7 +33,7 @@ struct Options {
   double seconds = 0.5;  // per measurement, warm-up excluded
   int repetitions = 7;
   bool best = false;  // report the fastest repetition instead of the median
-  std::string sections = "gemm,conv,conv_t,elementwise";
+  std::string sections = "gemm,conv,conv_t,depthwise,elementwise";
   double peak_per_core = 260.1;  // fp32 FMA peak of one core, measured with fma_peak.c (docs/BENCHMARKS.md)
 };
 
@@ -43,7 +44,7 @@ void usage() {
       "  --seconds S        time per measurement after warm-up (default 0.5)\n"
       "  --repetitions R    timed repetitions, median reported (default 7)\n"
       "  --best             report the fastest repetition instead (a machine shared with other work)\n"
-      "  --sections LIST    comma list of gemm, conv, conv_t, elementwise (default all)\n"
+      "  --sections LIST    comma list of gemm, conv, conv_t, depthwise, elementwise (default all)\n"
       "  --peak GFLOPS      fp32 peak of one core, for the %%-of-peak column (default 260.1)\n");
 }
 
@@ -180,6 +181,44 @@ void bench_conv(const Options& o, bool transposed) {
   }
 }
 
+// ---- depthwise convolutions --------------------------------------------------------------------
+
+// NVAE's depthwise 5×5 convolutions (stride 1, padding 2, one channel per group) at batch 32: the
+// decoder cells' expanded channels at three scales, and a 3×3 one.
+void bench_depthwise(const Options& o) {
+  struct Plane {
+    const char* name;
+    int64_t channels, size, kernel;
+  };
+  const Plane planes[] = {{"192 channels 8x8, 5x5", 192, 8, 5},
+                          {"96 channels 16x16, 5x5", 96, 16, 5},
+                          {"48 channels 32x32, 5x5", 48, 32, 5},
+                          {"16 channels 32x32, 3x3", 16, 32, 3}};
+  const int64_t batch = 32;
+  std::printf("depthwise conv2d (f32, batch %lld, stride 1, same padding, groups = channels)\n",
+              static_cast<long long>(batch));
+  Backend& cpu = backend(Device::cpu);
+  for (const Plane& p : planes) {
+    ConvGeometry g;
+    g.N = batch;
+    g.C_in = g.C_out = g.groups = p.channels;
+    g.H = g.W = g.OH = g.OW = p.size;
+    g.KH = g.KW = p.kernel;
+    g.pad_h = g.pad_w = p.kernel / 2;
+    Tensor x = uniform(Shape{g.N, g.C_in, g.H, g.W}, 4, 1), w = uniform(Shape{g.C_out, 1, g.KH, g.KW}, 4, 2);
+    Tensor y = uniform(Shape{g.N, g.C_out, g.OH, g.OW}, 4, 3);
+    Tensor gx = empty(x.shape()), gw = empty(w.shape()), gy = empty(y.shape());
+    const double flops = 2.0 * g.N * g.C_out * g.OH * g.OW * g.KH * g.KW;
+    std::printf(" %s\n", p.name);
+    const double f = time_per_call(o, [&] { cpu.conv2d_forward(g, x, w, gy); });
+    print_rate(o, "forward", flops, f);
+    const double bi = time_per_call(o, [&] { cpu.conv2d_backward_input(g, y, w, gx); });
+    print_rate(o, "input gradient", flops, bi);
+    const double bw = time_per_call(o, [&] { cpu.conv2d_backward_weight(g, x, y, gw); });
+    print_rate(o, "weight gradient", flops, bw);
+  }
+}
+
 // ---- elementwise --------------------------------------------------------------------------------
 
 void bench_elementwise(const Options& o) {
@@ -243,6 +282,7 @@ int main(int argc, char** argv) {
   if (wants(o, "gemm")) bench_gemm(o);
   if (wants(o, "conv")) bench_conv(o, false);
   if (wants(o, "conv_t")) bench_conv(o, true);
+  if (wants(o, "depthwise")) bench_depthwise(o);
   if (wants(o, "elementwise")) bench_elementwise(o);
   return 0;
 }

@@ -34,6 +34,9 @@
 // (forward and input gradient of the large layers) and need no column buffer and no library.
 // tools/bench/bench_kernels prints the figures per layer.
 //
+// Depthwise convolutions (one input and one output channel per group) take their own path: each
+// channel is a small 2-D correlation of its own (section "depthwise" below).
+//
 // Parallelism and determinism. forward and backward_input split the batch into blocks of samples,
 // one thread per block, each output written once. backward_weight splits the (channel, tap)
 // columns of gw among the threads; each thread sums its outputs over the whole batch in the order
@@ -347,12 +350,29 @@ struct PlaneTaps {
   int64_t KH, KW, stride_h, stride_w, dilation_h, dilation_w, cols;
 };
 
+// Output rows i0 … i0 + NR − 1 of correlate_plane, with stride 1 along the columns: a vector of W
+// outputs per row, NR independent chains of FMAs over the taps, kept in registers.
+template <class T, int NR>
+void correlate_rows(const T* in, const T* k, const PlaneTaps& t, T* out, int64_t width, int64_t i0) {
+  using L = Lanes<T>;
+  constexpr int64_t W = L::width;
+  for (int64_t j0 = 0; j0 < width; j0 += W) {
+    const typename L::Mask m = L::first(width - j0);
+    typename L::V acc[NR];
+    for (int r = 0; r < NR; ++r) acc[r] = L::zero();
+    for (int64_t p = 0; p < t.KH; ++p)
+      for (int64_t q = 0; q < t.KW; ++q) {
+        const T kv = k[p * t.KW + q];
+        const T* base = in + (t.stride_h * i0 + t.dilation_h * p) * t.cols + t.dilation_w * q + j0;
+        for (int r = 0; r < NR; ++r) acc[r] = L::fma(kv, L::load(m, base + t.stride_h * r * t.cols), acc[r]);
+      }
+    for (int r = 0; r < NR; ++r) L::store(out + (i0 + r) * width + j0, m, acc[r]);
+  }
+}
+
 // out[i][j] = Σ_{p,q} k[p·KW + q] · in[(s·i + d·p)·cols + s·j + d·q]  for i < rows, j < width.
 template <class T>
 void correlate_plane(const T* in, const T* k, const PlaneTaps& t, T* out, int64_t rows, int64_t width) {
-  using L = Lanes<T>;
-  constexpr int64_t W = L::width;
-  constexpr int64_t R = 4;  // output rows summed together
   if (t.stride_w != 1) {
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < width; ++j) {
@@ -364,21 +384,35 @@ void correlate_plane(const T* in, const T* k, const PlaneTaps& t, T* out, int64_
       }
     return;
   }
-  for (int64_t i0 = 0; i0 < rows; i0 += R) {
-    const int64_t nr = std::min(R, rows - i0);
-    for (int64_t j0 = 0; j0 < width; j0 += W) {
-      const typename L::Mask m = L::first(width - j0);
-      typename L::V acc[R] = {L::zero(), L::zero(), L::zero(), L::zero()};
-      for (int64_t p = 0; p < t.KH; ++p)
-        for (int64_t q = 0; q < t.KW; ++q) {
-          const T kv = k[p * t.KW + q];
-          const T* base = in + (t.stride_h * i0 + t.dilation_h * p) * t.cols + t.dilation_w * q + j0;
-          for (int64_t r = 0; r < R; ++r)
-            if (r < nr) acc[r] = L::fma(kv, L::load(m, base + t.stride_h * r * t.cols), acc[r]);
-        }
-      for (int64_t r = 0; r < nr; ++r) L::store(out + (i0 + r) * width + j0, m, acc[r]);
+  int64_t i0 = 0;
+  for (; i0 + 4 <= rows; i0 += 4) correlate_rows<T, 4>(in, k, t, out, width, i0);
+  switch (rows - i0) {
+    case 3: correlate_rows<T, 3>(in, k, t, out, width, i0); break;
+    case 2: correlate_rows<T, 2>(in, k, t, out, width, i0); break;
+    case 1: correlate_rows<T, 1>(in, k, t, out, width, i0); break;
+    default: break;
+  }
+}
+
+// Taps (p, q0) … (p, q0 + NQ − 1) of the depthwise weight gradient over one plane, with stride 1
+// along the columns: NQ vectors of W lane sums (lane l: the terms with j ≡ l mod W), in registers.
+template <class T, int NQ>
+void weight_gradient_taps(const T* xp, const T* grad, const ConvGeometry& g, int64_t cols, int64_t p, int64_t q0,
+                          T* lanes) {
+  using L = Lanes<T>;
+  constexpr int64_t W = L::width;
+  typename L::V acc[NQ];
+  for (int t = 0; t < NQ; ++t) acc[t] = L::load(L::all, lanes + t * W);
+  for (int64_t i = 0; i < g.OH; ++i) {
+    const T* in = xp + (g.stride_h * i + g.dilation_h * p) * cols + g.dilation_w * q0;
+    const T* gr = grad + i * g.OW;
+    for (int64_t j0 = 0; j0 < g.OW; j0 += W) {
+      const typename L::Mask m = L::first(g.OW - j0);
+      const typename L::V gv = L::load(m, gr + j0);
+      for (int t = 0; t < NQ; ++t) acc[t] = L::fma(gv, L::load(m, in + g.dilation_w * t + j0), acc[t]);
     }
   }
+  for (int t = 0; t < NQ; ++t) L::store(lanes + t * W, L::all, acc[t]);
 }
 
 // One plane with its padding made explicit, as pad_planes (whose masked vectors suit planes wider
@@ -492,7 +526,6 @@ template <class T>
 void depthwise_backward_weight(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
   using L = Lanes<T>;
   constexpr int64_t W = L::width;
-  constexpr int64_t Q = 4;  // taps summed together
   const int64_t C = g.C_in, KK = g.KH * g.KW, rows = padded_rows(g), cols = padded_cols(g);
   const int threads = omp_get_max_threads();
   Scratch<T> stage(threads * rows * cols);
@@ -516,22 +549,14 @@ void depthwise_backward_weight(const ConvGeometry& g, const T* x, const T* gy, T
               }
             continue;
           }
-          for (int64_t q0 = 0; q0 < g.KW; q0 += Q) {
-            const int64_t nq = std::min(Q, g.KW - q0);
-            T* lanes = sums + (p * g.KW + q0) * W;
-            typename L::V acc[Q] = {L::zero(), L::zero(), L::zero(), L::zero()};
-            for (int64_t t = 0; t < nq; ++t) acc[t] = L::load(L::all, lanes + t * W);
-            for (int64_t i = 0; i < g.OH; ++i) {
-              const T* in = xp + (g.stride_h * i + g.dilation_h * p) * cols + g.dilation_w * q0;
-              const T* gr = grad + i * g.OW;
-              for (int64_t j0 = 0; j0 < g.OW; j0 += W) {
-                const typename L::Mask m = L::first(g.OW - j0);
-                const typename L::V gv = L::load(m, gr + j0);
-                for (int64_t t = 0; t < Q; ++t)
-                  if (t < nq) acc[t] = L::fma(gv, L::load(m, in + g.dilation_w * t + j0), acc[t]);
-              }
-            }
-            for (int64_t t = 0; t < nq; ++t) L::store(lanes + t * W, L::all, acc[t]);
+          int64_t q0 = 0;
+          for (; q0 + 4 <= g.KW; q0 += 4) weight_gradient_taps<T, 4>(xp, grad, g, cols, p, q0, sums + (p * g.KW + q0) * W);
+          T* lanes = sums + (p * g.KW + q0) * W;
+          switch (g.KW - q0) {
+            case 3: weight_gradient_taps<T, 3>(xp, grad, g, cols, p, q0, lanes); break;
+            case 2: weight_gradient_taps<T, 2>(xp, grad, g, cols, p, q0, lanes); break;
+            case 1: weight_gradient_taps<T, 1>(xp, grad, g, cols, p, q0, lanes); break;
+            default: break;
           }
         }
       }

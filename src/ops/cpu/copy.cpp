@@ -30,6 +30,10 @@ void copy_typed(const Tensor& src, const Tensor& dst) {
 
 void copy(const Tensor& src, const Tensor& dst) {
   ELBO_CHECK(src.shape() == dst.shape(), "copy: shapes ", src.shape().str(), " and ", dst.shape().str(), " differ");
+  // Strided and broadcast views of one floating dtype (contiguous() of a view, a broadcast
+  // gradient): the elementwise loop merges their axes into long runs.
+  if (src.dtype() == dst.dtype() && is_floating(dst.dtype()) && !(src.is_contiguous() && dst.is_contiguous()))
+    return copy_floating(src, dst);
   dispatch_any(src.dtype(), [&](auto s) {
     dispatch_any(dst.dtype(), [&](auto d) { copy_typed<decltype(s), decltype(d)>(src, dst); });
   });

@@ -16,6 +16,8 @@ constexpr int64_t kParallelGrain = 1 << 15;
 
 void copy(const Tensor& src, const Tensor& dst);                        // copy.cpp
 void fill(const Tensor& dst, double value);                             // copy.cpp
+// dst = src for one floating dtype, by the elementwise loop (merged axes, vectors, threads).
+void copy_floating(const Tensor& src, const Tensor& dst);               // elementwise.cpp
 void unary(UnaryOp op, double a, double b, const Tensor& x, const Tensor& y);  // elementwise.cpp
 void unary_backward(UnaryOp op, double a, double b, const Tensor& x, const Tensor& y, const Tensor& gy,
                     const Tensor& gx);                                  // elementwise.cpp

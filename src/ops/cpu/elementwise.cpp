@@ -235,6 +235,14 @@ void binary_typed(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& o
 
 }  // namespace
 
+void copy_floating(const Tensor& src, const Tensor& dst) {
+  dispatch_floating(dst.dtype(), "copy", [&](auto zero) {
+    using T = decltype(zero);
+    const Tensor* operands[2] = {&dst, &src};
+    map_elements<T, vm::Vec<T>>("copy", operands, [](auto x) { return x; });
+  });
+}
+
 void unary(UnaryOp op, double a, double b, const Tensor& x, const Tensor& y) {
   dispatch_floating(x.dtype(), unary_op_name(op), [&](auto zero) {
     using T = decltype(zero);
