@@ -177,7 +177,7 @@ TEST_CASE("data: dsprites heart: lobes up, tip down, not symmetric under a half 
   }
 }
 
-TEST_CASE("data: dsprites orientation turns counter-clockwise on screen; 0 and 2π are the same image") {
+TEST_CASE("data: dsprites orientation turns counter-clockwise on screen, and 0 and 2π are the same image") {
   // The ellipse's long axis turned by θ = 3·2π/39 ≈ 27.7° counter-clockwise rises to the right:
   // with y down, x and y are negatively correlated.
   std::vector<float> e = sprite(1, 5, 3, 15, 15);

@@ -125,7 +125,7 @@ TEST_CASE("data: scenes3d each hue changes exactly the pixels of its surface") {
   }
 }
 
-TEST_CASE("data: scenes3d object pixel count grows with scale; the floor and wall stay put") {
+TEST_CASE("data: scenes3d object pixel count grows with scale, and the floor and wall stay put") {
   Scenes3d s;
   Rendered reference = render(s, {0, 0, 0, 0, 2, 0});
   for (int64_t shape = 0; shape < 4; ++shape)

@@ -134,7 +134,7 @@ TEST_CASE("nn module: registration errors and the default forward") {
   CHECK_THROWS_WITH_AS(s[0], doctest::Contains("Sequential: index 0 out of range for 0 layers"), Error);
 }
 
-TEST_CASE("nn module: train/eval reach every descendant; zero_grad drops gradients") {
+TEST_CASE("nn module: train/eval reach every descendant, and zero_grad drops gradients") {
   Init init;
   TwoPart model(init);
   CHECK(model.is_training());

@@ -150,7 +150,7 @@ TEST_CASE("contiguous: copies only when needed, with the gradient routed back") 
   check_gradients("clone", [](const std::vector<Tensor>& in) { return in[0].clone(); }, {random_f64(Shape{5}, 10)});
 }
 
-TEST_CASE("slice: start, negative stop, step; views that share storage") {
+TEST_CASE("slice: start, negative stop, step, and views that share storage") {
   Tensor x = iota(Shape{3, 5});
   Tensor s = slice(x, 1, 1, -1);  // columns 1, 2, 3
   CHECK(s.shape() == Shape{3, 3});

@@ -71,7 +71,7 @@ TEST_CASE("cli: encode writes the documented arrays: means, logvars, indices, fa
   CHECK(io::read_file(dir.file("same/logvars.npy")) == io::read_file(dir.file("run/encoded/logvars.npy")));
 }
 
-TEST_CASE("cli: a labelled dataset: every image encoded in order, with its label; rows match the sample's indices") {
+TEST_CASE("cli: a labelled dataset: every image encoded in order, with its label, and rows that match the sample's indices") {
   TempDir dir;
   write_idx_fixture(dir, 40);
   CliResult r = run_cli(dir, "train --dataset mnist --data-dir digits --architecture mlp --hidden 16 --latents 2 "
@@ -173,7 +173,7 @@ TEST_CASE("cli: bad run directories and checkpoints give one clear line and a no
   CHECK(contains(r.output, "run/config.txt:2: dataset must be one of"));
 }
 
-TEST_CASE("cli: metrics --run scores a trained run's posterior means; a run without factors is refused") {
+TEST_CASE("cli: metrics --run scores a trained run's posterior means, and a run without factors is refused") {
   TempDir dir;
   REQUIRE(run_cli(dir, tiny_run("run", 6)).code == 0);
   CliResult r = run_cli(dir, "metrics --run run --metrics mig,modularity_explicitness --num-train 300 --num-test 100 "
