@@ -10,6 +10,8 @@
 #   make demo-dsprites  deps + build + a β-VAE (β = 4) on generated dSprites and its latent traversal
 #                (runs/dsprites/traversal.png); Ctrl-C stops it, running it again continues
 #   make paper-fmnist  the same analysis at the paper's scale: 25 β-VAEs, N = 1000 (about an hour)
+#   make demo-nvae  deps + build + NVAE's CPU preset on Fashion-MNIST (about 3 minutes on one core),
+#                its test ELBO and importance-weighted bound, and prior samples (runs/nvae)
 #   make bench   deps + build + the training-step benchmark beside PyTorch
 #   make agree-torch  build + the Fashion-MNIST β-VAE trained 50 steps in elbo and replayed in PyTorch
 #                from the same weights, batches and noise; the per-step losses compared (needs
@@ -25,7 +27,7 @@
 #            FUZZ_SECONDS (30 per target), DEMO_DIR (runs/demo), DEMO_MODELS (5), DEMO_STEPS (1200 per model),
 #            DSPRITES_DIR (runs/dsprites), DSPRITES_STEPS (5000),
 #            DSPRITES_BLAS (its OpenBLAS kernels, HASWELL), PAPER_DIR (runs/paper-fmnist),
-#            PAPER_STEPS (3000 per model).
+#            PAPER_STEPS (3000 per model), NVAE_DIR (runs/nvae), NVAE_STEPS (3000).
 
 BUILD_DIR ?= build
 CUDA_BUILD_DIR ?= build-cuda
@@ -41,9 +43,11 @@ DSPRITES_DIR ?= runs/dsprites
 DSPRITES_STEPS ?= 5000
 DSPRITES_BLAS ?= HASWELL
 PAPER_DIR ?= runs/paper-fmnist
+NVAE_DIR ?= runs/nvae
+NVAE_STEPS ?= 3000
 PAPER_STEPS ?= 3000
 
-.PHONY: all deps build test demo demo-dsprites paper-fmnist bench agree-torch build-cuda test-cuda fuzz clean
+.PHONY: all deps build test demo demo-dsprites demo-nvae paper-fmnist bench agree-torch build-cuda test-cuda fuzz clean
 
 all: build
 
@@ -106,6 +110,17 @@ demo-dsprites: deps
 	@echo "                                      around the code of a centred ellipse (dSprites image 369168)"
 	@echo "  $(DSPRITES_DIR)/reconstructions.png   dSprites images (INPUT) above the VAE's reconstructions (OUTPUT)"
 	@echo "  $(DSPRITES_DIR)/samples.png           images decoded from the prior N(0, I)"
+
+# demo-nvae: the NVAE preset of docs/MODELS.md §8 (Fashion-MNIST when installed, else generated
+# dSprites), NVAE_STEPS steps; then the test ELBO and importance-weighted bound (K = 20) on 1,000
+# test images, and 64 prior samples at temperature 0.7. Running it again continues or skips.
+demo-nvae: deps
+	@$(MAKE) --no-print-directory build
+	$(BUILD_DIR)/elbo nvae train --steps $(NVAE_STEPS) --threads $(THREADS) --out $(NVAE_DIR) --resume
+	$(BUILD_DIR)/elbo nvae eval --run $(NVAE_DIR) --images 1000 --samples 20 --threads $(THREADS)
+	$(BUILD_DIR)/elbo nvae sample --run $(NVAE_DIR) --count 64 --temperature 0.7
+	@echo
+	@echo "NVAE's pictures (PNG): $(NVAE_DIR)/samples.png (temperature 1) and $(NVAE_DIR)/samples_t0.7.png"
 
 bench: deps
 	@$(MAKE) --no-print-directory build
