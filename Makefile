@@ -118,7 +118,7 @@ demo-nvae: deps
 	@$(MAKE) --no-print-directory build
 	$(BUILD_DIR)/elbo nvae train --steps $(NVAE_STEPS) --threads $(THREADS) --out $(NVAE_DIR) --resume
 	$(BUILD_DIR)/elbo nvae eval --run $(NVAE_DIR) --images 1000 --samples 20 --threads $(THREADS)
-	$(BUILD_DIR)/elbo nvae sample --run $(NVAE_DIR) --count 64 --temperature 0.7
+	$(BUILD_DIR)/elbo nvae sample --run $(NVAE_DIR) --count 64 --temperature 0.7 --threads $(THREADS)
 	@echo
 	@echo "NVAE's pictures (PNG): $(NVAE_DIR)/samples.png (temperature 1) and $(NVAE_DIR)/samples_t0.7.png"
 

@@ -495,7 +495,7 @@ int nvae_eval(int argc, char** argv) {
 
 int nvae_sample(int argc, char** argv) {
   std::string run_dir, out;
-  int64_t count = 64, seed = 0;
+  int64_t count = 64, seed = 0, threads = 0;
   double temperature = 1.0;
   Args args("elbo nvae sample", "Images drawn from an NVAE run's prior (Bernoulli means), 8 per row, as a PNG.");
   args.flag("--run", run_dir, "the run directory");
@@ -503,11 +503,13 @@ int nvae_sample(int argc, char** argv) {
   args.flag("--temperature", temperature, "multiplies every group's σ (the paper shows 0.6 to 1)");
   args.flag("--seed", seed, "seed of the draws");
   args.flag("--out", out, "the PNG (default RUN/samples_t<temperature>.png)");
+  args.flag("--threads", threads, "threads (0: OMP_NUM_THREADS or all cores)");
   if (!args.parse(argc, argv)) return args.exit_code();
   ELBO_CHECK(!run_dir.empty(), "--run is required (a directory written by elbo nvae train)");
   ELBO_CHECK(count >= 1, "--count must be at least 1, got ", count);
   ELBO_CHECK(temperature > 0, "--temperature must be positive, got ", temperature);
   ELBO_CHECK(seed >= 0, "--seed must be ≥ 0, got ", seed);
+  apply_threads(threads);
   std::unique_ptr<LoadedNvae> run = load_nvae(run_dir);
   if (out.empty()) out = run_file(run_dir, ("samples_t" + fmt("%g", temperature) + ".png").c_str());
   write_samples(out, *run->model, count, temperature, static_cast<uint64_t>(seed));
