@@ -102,6 +102,20 @@ inline bool same_bytes(const Tensor& a, const Tensor& b) {
          std::memcmp(u.raw_data(), v.raw_data(), static_cast<size_t>(u.numel()) * dtype_size(u.dtype())) == 0;
 }
 
+// Sets the thread count for a scope and restores it after. Tests that make many passes of tiny
+// ops (finite differences) run them on one thread, so that a busy machine does not make them
+// wait for each other's threads; results do not depend on the thread count.
+class ThreadCount {
+ public:
+  explicit ThreadCount(int threads) { set_num_threads(threads); }
+  ~ThreadCount() { set_num_threads(before_); }
+  ThreadCount(const ThreadCount&) = delete;
+  ThreadCount& operator=(const ThreadCount&) = delete;
+
+ private:
+  int before_ = num_threads();
+};
+
 // f() computed at 1 and at 2 threads gives the same bytes.
 inline void check_thread_invariant(const std::string& what, const std::function<Tensor()>& f) {
   int before = num_threads();

@@ -41,15 +41,6 @@ Tensor binary_images(int64_t n, int64_t side, uint64_t seed, DType dtype) {
   return binarize(uniform(Shape{n, 1, side, side}, seed, 1, 0, dtype), seed, 2);
 }
 
-// Many passes of tiny ops run on one thread, so that a busy machine does not make them wait for
-// each other's threads (results do not depend on the thread count).
-struct OneThread {
-  int before = num_threads();
-  OneThread() { set_num_threads(1); }
-  ~OneThread() { set_num_threads(before); }
-  OneThread(const OneThread&) = delete;
-  OneThread& operator=(const OneThread&) = delete;
-};
 
 std::vector<unsigned char> bytes_of(const nn::Module& m) {
   std::vector<unsigned char> out;
@@ -203,7 +194,7 @@ TEST_CASE("nvae: the balanced loss weighs each group's KL by its detached coeffi
 TEST_CASE("nvae: the balancer's coefficients are constants of the gradient") {
   // ∇loss = ∇ mean(R + β Σ_i γ_i KL_i) with γ held fixed: rebuilding the loss from the reported γ
   // as plain numbers gives the same gradient; a γ with history would add terms.
-  OneThread one_thread;
+  testing::ThreadCount one_thread(1);
   nn::Init init{.seed = 12, .dtype = DType::f64};
   Nvae model(init, tiny_config());
   Tensor x = binary_images(4, 8, 13, DType::f64);
@@ -237,7 +228,7 @@ TEST_CASE("nvae: the balancer's coefficients are constants of the gradient") {
 }
 
 TEST_CASE("nvae: finite-difference gradient check of the whole loss of a tiny NVAE (f64, SR and BN terms)") {
-  OneThread one_thread;
+  testing::ThreadCount one_thread(1);
   nn::Init init{.seed = 7, .dtype = DType::f64};
   Nvae model(init, tiny_config());
   // Distinct BN scales, so that max|γ| has one maximiser per layer.
@@ -292,7 +283,7 @@ TEST_CASE("nvae: finite-difference gradient check of the whole loss of a tiny NV
 }
 
 TEST_CASE("nvae: sampling from the prior with a temperature") {
-  OneThread one_thread;
+  testing::ThreadCount one_thread(1);
   nn::Init init{.seed = 2};
   Nvae model(init, tiny_config());
   model.eval();
@@ -305,7 +296,7 @@ TEST_CASE("nvae: sampling from the prior with a temperature") {
 }
 
 TEST_CASE("nvae: evaluation: ELBO terms, importance-weighted bound, evaluation mode") {
-  OneThread one_thread;
+  testing::ThreadCount one_thread(1);
   nn::Init init{.seed = 3};
   Nvae model(init, tiny_config());
   std::vector<Tensor> batches = {binary_images(4, 8, 11, DType::f32), binary_images(2, 8, 12, DType::f32)};

@@ -19,17 +19,6 @@ using namespace elbo;
 using namespace elbo::nn;
 using testing::f64;
 
-namespace {
-// Finite differences make many passes of tiny ops: one thread, so that a busy machine does not
-// make them wait for each other's threads (results do not depend on the thread count).
-struct OneThread {
-  int before = num_threads();
-  OneThread() { set_num_threads(1); }
-  ~OneThread() { set_num_threads(before); }
-  OneThread(const OneThread&) = delete;
-  OneThread& operator=(const OneThread&) = delete;
-};
-}  // namespace
 
 TEST_CASE("nvae: squeeze-excitation against hand-computed values") {
   Init init{.seed = 1, .dtype = DType::f64};
@@ -61,7 +50,7 @@ TEST_CASE("nvae: squeeze-excitation gradients") {
 }
 
 TEST_CASE("nvae: weight-normalised convolution: initial log-norms, forward and gradients") {
-  OneThread one_thread;
+  testing::ThreadCount one_thread(1);
   Init init{.seed = 3, .dtype = DType::f64};
   WeightNormConv2d conv(init, 1, 2, 1);
   REQUIRE(conv.weight.shape() == Shape{2, 1, 1, 1});
