@@ -70,6 +70,24 @@ void accumulate_grad(Node& node, int index, const Tensor& grad) {
   }
 }
 
+void accumulate_grad_window(Node& node, int index, const Tensor& grad,
+                            Tensor (*window)(const Node&, const Tensor&)) {
+  const Tensor& input = node.inputs[index];
+  if (!input.defined() || !input.requires_grad() || !grad.defined()) return;
+  if (Node* producer = input.grad_fn()) {
+    Tensor& acc = producer->grad_output;
+    const bool exclusive = acc.defined() && acc.impl()->refcount == 1 && acc.storage()->refcount == 1 &&
+                           acc.is_contiguous() && acc.shape() == input.shape() && acc.dtype() == input.dtype();
+    if (exclusive) {
+      add_(window(node, acc), grad);
+      return;
+    }
+  }
+  Tensor full = zeros(input.shape(), input.dtype(), input.device());
+  copy_(window(node, full), grad);
+  accumulate_grad(node, index, full);
+}
+
 // Post-order depth-first search from `top`: every node appears after all the nodes that
 // produced its inputs, so walking the list backwards visits consumers before producers.
 static void topological_order(Node* top, std::vector<Node*>& order) {

@@ -72,6 +72,13 @@ Node& record(const char* name, BackwardFn backward, Tensor& output, std::initial
 // Adds `grad` (d loss / d input) to input `index` of `node`: into the producing node's
 // grad_output, or into the leaf's grad(). Checks that the shape matches the input's.
 void accumulate_grad(Node& node, int index, const Tensor& grad);
+// Adds `grad` to a window of input `index`'s gradient, g_input[window] += grad, where
+// window(node, t) is that window's view of a tensor t of the input's shape (a slice, say).
+// When the gradient gathered so far is a buffer nobody else holds (typically made by another
+// window of the same input: the pieces of a split) the sum is made in place; otherwise a zero
+// tensor of the input's shape receives grad in the window and is accumulated. So the K pieces
+// of one tensor cost O(its size) in the backward pass, not K full-size tensors.
+void accumulate_grad_window(Node& node, int index, const Tensor& grad, Tensor (*window)(const Node&, const Tensor&));
 
 // Runs the backward pass from a one-element tensor (see the header comment).
 void backward(const Tensor& root);

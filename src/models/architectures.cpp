@@ -16,6 +16,18 @@ GaussianHeads::GaussianHeads(Init& init, int64_t in_features, int64_t latents)
 
 Tensor GaussianHeads::forward(const Tensor& x) { return concat({means(x), log_var(x)}, 1); }
 
+nn::MemberBatch GaussianHeads::forward_members(const std::vector<nn::Module*>& members, const nn::MemberBatch& x,
+                                               FusedActivation f) {
+  std::vector<nn::Module*> mean_heads, log_var_heads;
+  for (GaussianHeads* m : nn::members_as(*this, members)) {
+    mean_heads.push_back(&m->means);
+    log_var_heads.push_back(&m->log_var);
+  }
+  Tensor mu = means.forward_members(mean_heads, x, FusedActivation::none).value;
+  Tensor lv = log_var.forward_members(log_var_heads, x, FusedActivation::none).value;
+  return {nn::apply_activation(concat({mu, lv}, 2), f), x.members, nn::MemberBatch::Layout::member_major};
+}
+
 std::string GaussianHeads::str() const {
   return "GaussianHeads(" + std::to_string(means.in_features) + ", " + std::to_string(means.out_features) + ")";
 }

@@ -83,13 +83,22 @@ LossTerms Model::losses(const Tensor& x, uint64_t t) {
              " like the model, got ", x.defined() ? dtype_name(x.dtype()) : "undefined");
   ELBO_CHECK(x.device() == config.device, "Model: the batch is on ", device_name(x.device()), ", the model on ",
              device_name(config.device));
-  const ObjectiveConfig& o = config.objective;
-  LossTerms terms;
   // 1. z = μ + σ ⊙ ε, ε from the stream of step t
   Vae::Posterior q = vae.encode(x);
-  Tensor z = reparameterize(q.mu, q.logvar, config.seed, noise_stream(NoisePurpose::posterior, t), 0);
+  Tensor z = sample_posterior(q, t);
+  return objective_terms(x, q, z, vae.decode(z), t);
+}
+
+Tensor Model::sample_posterior(const Vae::Posterior& q, uint64_t t) const {
+  return reparameterize(q.mu, q.logvar, config.seed, noise_stream(NoisePurpose::posterior, t), 0);
+}
+
+LossTerms Model::objective_terms(const Tensor& x, const Vae::Posterior& q, const Tensor& z, const Tensor& logits,
+                                 uint64_t t) {
+  const ObjectiveConfig& o = config.objective;
+  LossTerms terms;
   // 2. R = (1/M) Σ_n r(x_n, logits_n);  KL_j = (1/M) Σ_n KL(N(μ_nj, σ_nj²) ‖ N(0, 1));  KL = Σ_j KL_j
-  terms.reconstruction = mean(vae.reconstruction(vae.decode(z), x));
+  terms.reconstruction = mean(vae.reconstruction(logits, x));
   terms.kl_per_latent = mean(kl_standard_normal(q.mu, q.logvar), {0});
   terms.kl = sum(terms.kl_per_latent);
   // 3. the objective

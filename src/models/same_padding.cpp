@@ -16,7 +16,7 @@ SamePadding same_padding(int64_t in, int64_t kernel, int64_t stride) {
 }
 
 namespace {
-void check_square_image(const char* layer, const Tensor& x, int64_t channels) {
+void check_image(const char* layer, const Tensor& x, int64_t channels) {
   ELBO_CHECK(x.ndim() == 4 && x.size(1) == channels, layer, ": expected an input [N, ", channels,
              ", H, W], got ", x.shape().str());
 }
@@ -25,15 +25,15 @@ void check_square_image(const char* layer, const Tensor& x, int64_t channels) {
 SameConv2d::SameConv2d(nn::Init& init, int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride)
     : nn::Conv2d(init, in_channels, out_channels, kernel, Conv2dOptions{.stride = stride}), stride(stride) {}
 
-Tensor SameConv2d::forward(const Tensor& x) { return forward_activated(x, FusedActivation::none); }
-
-Tensor SameConv2d::forward_activated(const Tensor& x, FusedActivation f) {
-  check_square_image("SameConv2d", x, in_channels);
+Tensor SameConv2d::convolve(const Tensor& x, const Tensor& weights, const Tensor& b, int64_t groups,
+                            FusedActivation f) {
+  check_image("SameConv2d", x, weights.size(1) * groups);
   SamePadding h = same_padding(x.size(2), kernel, stride), w = same_padding(x.size(3), kernel, stride);
   if (h.before == h.after && w.before == w.after)
-    return conv2d(x, weight, bias, Conv2dOptions{.stride = stride, .padding = h.before}, f);
+    return conv2d(x, weights, b, Conv2dOptions{.stride = stride, .padding = h.before, .groups = groups}, f);
   // Asymmetric: pad explicitly, then convolve without padding.
-  return conv2d(pad2d(x, h.before, h.after, w.before, w.after), weight, bias, Conv2dOptions{.stride = stride}, f);
+  return conv2d(pad2d(x, h.before, h.after, w.before, w.after), weights, b,
+                Conv2dOptions{.stride = stride, .groups = groups}, f);
 }
 
 std::string SameConv2d::str() const {
@@ -49,15 +49,15 @@ SameConvTranspose2d::SameConvTranspose2d(nn::Init& init, int64_t in_channels, in
              " (otherwise the output would need padding, not cropping)");
 }
 
-Tensor SameConvTranspose2d::forward(const Tensor& x) { return forward_activated(x, FusedActivation::none); }
-
-Tensor SameConvTranspose2d::forward_activated(const Tensor& x, FusedActivation f) {
-  check_square_image("SameConvTranspose2d", x, in_channels);
+Tensor SameConvTranspose2d::convolve(const Tensor& x, const Tensor& weights, const Tensor& b, int64_t groups,
+                                     FusedActivation f) {
+  check_image("SameConvTranspose2d", x, weights.size(0));
   SamePadding h = same_padding(x.size(2) * stride, kernel, stride);
   SamePadding w = same_padding(x.size(3) * stride, kernel, stride);
   // Crop `before` on both sides through the op's padding, then the extra (after − before) at the
   // end (the activation, elementwise, may come before the crop).
-  Tensor y = conv_transpose2d(x, weight, bias, Conv2dOptions{.stride = stride, .padding = h.before}, f);
+  Tensor y = conv_transpose2d(x, weights, b,
+                              Conv2dOptions{.stride = stride, .padding = h.before, .groups = groups}, f);
   if (h.after != h.before) y = slice(y, 2, 0, y.size(2) - (h.after - h.before));
   if (w.after != w.before) y = slice(y, 3, 0, y.size(3) - (w.after - w.before));
   return y;

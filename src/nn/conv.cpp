@@ -1,6 +1,8 @@
 // Convolution layers (nn/conv.hpp); the ops and their backward passes are in ops/conv.hpp.
 #include "elbo/nn/conv.hpp"
 
+#include "elbo/ops/shape.hpp"
+
 namespace elbo::nn {
 
 namespace {
@@ -28,6 +30,24 @@ std::string describe(const char* layer, int64_t in_channels, int64_t out_channel
   if (!has_bias) s += ", bias=false";
   return s + ")";
 }
+
+// The members' weights (and biases) concatenated along axis 0: the output channels of Conv2d,
+// the input channels of ConvTranspose2d; and the biases along the output channels. With K·g
+// groups, group k·g + j of the stack is group j of member k.
+template <class Layer>
+MemberBatch forward_members_grouped(Layer& self, const std::vector<Module*>& members, const MemberBatch& x,
+                                    FusedActivation f) {
+  std::vector<Tensor> weights, biases;
+  for (Layer* m : members_as(self, members)) {
+    weights.push_back(m->weight);
+    biases.push_back(m->bias);
+  }
+  const MemberBatch in = x.channel_stacked();
+  const Tensor b = self.bias.defined() ? concat(biases, 0) : Tensor();
+  const int64_t K = x.members;
+  return {self.convolve(in.value, concat(weights, 0), b, K * self.options.groups, f), K,
+          MemberBatch::Layout::channel_stacked};
+}
 }  // namespace
 
 Conv2d::Conv2d(Init& init, int64_t in_channels, int64_t out_channels, int64_t kernel, const Conv2dOptions& options,
@@ -43,9 +63,21 @@ Conv2d::Conv2d(Init& init, int64_t in_channels, int64_t out_channels, int64_t ke
   if (bias) register_parameter("bias", this->bias);
 }
 
-Tensor Conv2d::forward(const Tensor& x) { return conv2d(x, weight, bias, options); }
+Tensor Conv2d::forward(const Tensor& x) { return convolve(x, weight, bias, options.groups, FusedActivation::none); }
 
-Tensor Conv2d::forward_activated(const Tensor& x, FusedActivation f) { return conv2d(x, weight, bias, options, f); }
+Tensor Conv2d::forward_activated(const Tensor& x, FusedActivation f) {
+  return convolve(x, weight, bias, options.groups, f);
+}
+
+MemberBatch Conv2d::forward_members(const std::vector<Module*>& members, const MemberBatch& x, FusedActivation f) {
+  return forward_members_grouped(*this, members, x, f);
+}
+
+Tensor Conv2d::convolve(const Tensor& x, const Tensor& w, const Tensor& b, int64_t groups, FusedActivation f) {
+  Conv2dOptions o = options;
+  o.groups = groups;
+  return conv2d(x, w, b, o, f);
+}
 
 std::string Conv2d::str() const {
   return describe("Conv2d", in_channels, out_channels, kernel, options, bias.defined());
@@ -65,10 +97,24 @@ ConvTranspose2d::ConvTranspose2d(Init& init, int64_t in_channels, int64_t out_ch
   if (bias) register_parameter("bias", this->bias);
 }
 
-Tensor ConvTranspose2d::forward(const Tensor& x) { return conv_transpose2d(x, weight, bias, options); }
+Tensor ConvTranspose2d::forward(const Tensor& x) {
+  return convolve(x, weight, bias, options.groups, FusedActivation::none);
+}
 
 Tensor ConvTranspose2d::forward_activated(const Tensor& x, FusedActivation f) {
-  return conv_transpose2d(x, weight, bias, options, f);
+  return convolve(x, weight, bias, options.groups, f);
+}
+
+MemberBatch ConvTranspose2d::forward_members(const std::vector<Module*>& members, const MemberBatch& x,
+                                             FusedActivation f) {
+  return forward_members_grouped(*this, members, x, f);
+}
+
+Tensor ConvTranspose2d::convolve(const Tensor& x, const Tensor& w, const Tensor& b, int64_t groups,
+                                 FusedActivation f) {
+  Conv2dOptions o = options;
+  o.groups = groups;
+  return conv_transpose2d(x, w, b, o, f);
 }
 
 std::string ConvTranspose2d::str() const {

@@ -7,6 +7,11 @@ Tensor Module::forward(const Tensor&) { detail::fail(str(), ": this module has n
 
 Tensor Module::forward_activated(const Tensor&, FusedActivation) { return Tensor(); }
 
+MemberBatch Module::forward_members(const std::vector<Module*>&, const MemberBatch&, FusedActivation) {
+  detail::fail(str(), ": this module cannot run an ensemble's members in one pass (it has no forward_members; "
+               "train the members one at a time)");
+}
+
 void Module::check_new_name(const std::string& name) const {
   ELBO_CHECK(!name.empty() && name.find('.') == std::string::npos, str(), ": invalid name '", name,
              "' (names are non-empty and have no '.')");

@@ -45,6 +45,21 @@ Tensor Sequential::forward(const Tensor& x) {
   return y;
 }
 
+MemberBatch Sequential::forward_members(const std::vector<Module*>& members, const MemberBatch& x,
+                                        FusedActivation f) {
+  const std::vector<Sequential*> sequences = members_as(*this, members);
+  MemberBatch y = x;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    std::vector<Module*> layer;
+    for (Sequential* s : sequences) layer.push_back(s->layers_[i].get());
+    // A layer followed by ReLU, Tanh or Sigmoid applies it (in its own pass where it can).
+    const elbo::FusedActivation next = i + 1 < layers_.size() ? fusable_activation(*layers_[i + 1]) : FusedActivation::none;
+    y = layers_[i]->forward_members(layer, y, next);
+    if (next != FusedActivation::none) ++i;
+  }
+  return {apply_activation(y.value, f), y.members, y.layout};
+}
+
 std::string Sequential::str() const {
   std::string s = "Sequential(\n";
   for (size_t i = 0; i < layers_.size(); ++i) {

@@ -26,6 +26,17 @@ Tensor as_batched(const Tensor& x) {
   return make_view(c, Shape{c.numel() / (rows * cols), rows, cols}, Shape{rows * cols, cols, 1}, c.offset());
 }
 
+// Layer k of a contiguous [K, ...] tensor of stacked layers (a view), or t itself when not stacked.
+Tensor layer_of(const Tensor& t, bool stacked, int64_t k) {
+  if (!stacked) return t;
+  Shape shape, strides;
+  for (int i = 1; i < t.ndim(); ++i) {
+    shape.push_back(t.size(i));
+    strides.push_back(t.strides()[i]);
+  }
+  return make_view(t, shape, strides, t.offset() + k * t.strides()[0]);
+}
+
 // c = op(a)·op(b) with a fresh output of the given shape.
 Tensor gemm_new(bool ta, bool tb, const Tensor& a, const Tensor& b, const Shape& out_shape) {
   Tensor out = empty(out_shape, a.dtype(), a.device());
@@ -60,15 +71,20 @@ void linear_backward(Node& n, const Tensor& g) {
   const Tensor &x = n.inputs[0], &w = n.inputs[1], &b = n.inputs[2];
   const auto f = static_cast<FusedActivation>(static_cast<int>(n.scalars[0]));
   const bool bias_grad = b.defined() && b.requires_grad();
+  const int rows = x.ndim() - 2;  // the axis of the N rows: 0, or 1 behind the layers' axis
   Tensor gc, gb;
   if (f == FusedActivation::none) {
     gc = contiguous(g);
-    if (bias_grad) gb = sum(gc, {0}, false);                                                  // Σ rows
-  } else {  // G' = G·f'(·) from y, and Σ rows of G' in the same pass
+    if (bias_grad) gb = sum(gc, {rows}, false);                                               // Σ rows
+  } else {  // G' = G·f'(·) from y, and Σ rows of G' in the same pass, layer by layer
     const Tensor& y = n.saved[0];
+    const Tensor gy = contiguous(g);
     gc = empty(y.shape(), y.dtype(), y.device());
     if (bias_grad) gb = empty(b.shape(), b.dtype(), b.device());
-    backend(y).activation_backward(f, y, contiguous(g), gc, gb);
+    const bool stacked = rows == 1;
+    for (int64_t k = 0; k < (stacked ? y.size(0) : 1); ++k)
+      backend(y).activation_backward(f, layer_of(y, stacked, k), layer_of(gy, stacked, k), layer_of(gc, stacked, k),
+                                     bias_grad ? layer_of(gb, stacked, k) : Tensor());
   }
   if (x.requires_grad()) accumulate_grad(n, 0, gemm_new(false, false, gc, w, x.shape()));   // G·W
   if (w.requires_grad()) accumulate_grad(n, 1, gemm_new(true, false, gc, x, w.shape()));    // Gᵀ·x
@@ -111,19 +127,29 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, FusedActivation f) {
   ELBO_CHECK(x.defined() && weight.defined(), "linear: undefined input or weight");
-  ELBO_CHECK(x.ndim() == 2 && weight.ndim() == 2 && x.size(1) == weight.size(1),
-             "linear: input ", x.str(), " does not match weight ", weight.str(), " (expects [N, in] and [out, in])");
+  // Plain: x[N, in], weight[out, in], bias[out].  Stacked: x[K, N, in], weight[K, out, in], bias[K, out].
+  const bool stacked = x.ndim() == 3;
+  ELBO_CHECK((x.ndim() == 2 || stacked) && weight.ndim() == x.ndim() && x.size(-1) == weight.size(-1) &&
+                 (!stacked || x.size(0) == weight.size(0)),
+             "linear: input ", x.str(), " does not match weight ", weight.str(),
+             " (expects [N, in] and [out, in], or [K, N, in] and [K, out, in])");
   ELBO_CHECK(x.dtype() == weight.dtype() && x.device() == weight.device(), "linear: input ", x.str(),
              " and weight ", weight.str(), " differ in dtype or device");
-  ELBO_CHECK(!bias.defined() || (bias.ndim() == 1 && bias.size(0) == weight.size(0) && bias.dtype() == x.dtype()),
+  ELBO_CHECK(!bias.defined() || (bias.ndim() == x.ndim() - 1 && bias.size(-1) == weight.size(-2) &&
+                                 (!stacked || bias.size(0) == weight.size(0)) && bias.dtype() == x.dtype()),
              "linear: bias ", bias.str(), " does not match weight ", weight.str());
   Tensor xc = x.is_contiguous() ? x : contiguous(x);
   Tensor wc = weight.is_contiguous() ? weight : contiguous(weight);
-  Shape out_shape{x.size(0), weight.size(0)};
+  Shape out_shape = x.shape();
+  out_shape[-1] = weight.size(-2);
   Tensor out = empty(out_shape, x.dtype(), x.device());
   backend(x).gemm(false, true, 1.0, as_batched(xc), as_batched(wc), 0.0, as_batched(out));
-  if (bias.defined() || f != FusedActivation::none)  // + b per row, then f, in one pass
-    backend(x).apply_epilogue(Epilogue{bias.defined() ? contiguous(bias) : Tensor(), f}, out);
+  if (bias.defined() || f != FusedActivation::none) {  // + b per row, then f, in one pass (layer by layer)
+    Tensor bc = bias.defined() ? contiguous(bias) : Tensor();
+    for (int64_t k = 0; k < (stacked ? x.size(0) : 1); ++k)
+      backend(x).apply_epilogue(Epilogue{bias.defined() ? layer_of(bc, stacked, k) : Tensor(), f},
+                                layer_of(out, stacked, k));
+  }
   if (needs_grad(x, weight, bias)) {
     static const char* names[] = {"linear", "linear+relu", "linear+tanh", "linear+sigmoid"};
     Node& n = record(names[static_cast<int>(f)], linear_backward, out, {xc, wc, bias});

@@ -48,13 +48,12 @@ void copy_backward(Node& n, const Tensor& g) {  // contiguous(), clone(), to_dty
   accumulate_grad(n, 0, gx);
 }
 // ints: axis, start, step
-void slice_backward(Node& n, const Tensor& g) {
-  const Tensor& x = n.inputs[0];
-  Tensor gx = zeros(x.shape(), x.dtype(), x.device());
-  Tensor window = slice(gx, static_cast<int>(n.ints[0]), n.ints[1], n.ints[1] + n.ints[2] * g.size(static_cast<int>(n.ints[0])), n.ints[2]);
-  backend(gx).copy(g, window);
-  accumulate_grad(n, 0, gx);
+// The slice's window of a tensor shaped like its input.
+Tensor slice_window(const Node& n, const Tensor& full) {
+  const int axis = static_cast<int>(n.ints[0]);
+  return slice(full, axis, n.ints[1], n.ints[1] + n.ints[2] * n.out_shape[axis], n.ints[2]);
 }
+void slice_backward(Node& n, const Tensor& g) { accumulate_grad_window(n, 0, g, slice_window); }
 // ints: axis; inputs: up to kMaxNodeInputs pieces (longer lists are chained)
 void concat_backward(Node& n, const Tensor& g) {
   int axis = static_cast<int>(n.ints[0]);

@@ -154,6 +154,45 @@ TEST_CASE("linear: values with and without bias, gradient checks") {
                   {random_f64(Shape{1, 4}, 52), random_f64(Shape{1, 4}, 53), random_f64(Shape{1}, 54)});
 }
 
+TEST_CASE("linear: K stacked layers give each layer's plain result bit for bit, gradient checks") {
+  // y[k] = f(x[k]·W[k]ᵀ + b[k]) for K = 3 layers of 5 → 4, rows N = 6, in f32 (bits) and f64 (FD).
+  const int64_t K = 3;
+  for (FusedActivation f : {FusedActivation::none, FusedActivation::relu, FusedActivation::tanh}) {
+    Tensor x = to_dtype(random_f64(Shape{K, 6, 5}, 70), DType::f32), w = to_dtype(random_f64(Shape{K, 4, 5}, 71), DType::f32);
+    Tensor b = to_dtype(random_f64(Shape{K, 4}, 72), DType::f32), gy = to_dtype(random_f64(Shape{K, 6, 4}, 73), DType::f32);
+    for (Tensor* t : {&x, &w, &b}) t->requires_grad_(true);
+    Tensor y = linear(x, w, b, f);
+    sum(mul(y, gy)).backward();
+    for (int64_t k = 0; k < K; ++k) {
+      Tensor xk = slice(x, 0, k, k + 1).detach().contiguous(), wk = slice(w, 0, k, k + 1).detach().contiguous();
+      Tensor bk = slice(b, 0, k, k + 1).detach().contiguous();
+      xk = reshape(xk, Shape{6, 5});
+      wk = reshape(wk, Shape{4, 5});
+      bk = reshape(bk, Shape{4});
+      for (Tensor* t : {&xk, &wk, &bk}) t->requires_grad_(true);
+      Tensor yk = linear(xk, wk, bk, f);
+      sum(mul(yk, reshape(slice(gy, 0, k, k + 1), Shape{6, 4}))).backward();
+      auto layer = [&](const Tensor& t) { return reshape(slice(t, 0, k, k + 1).contiguous(), Shape{-1}); };
+      CHECK(testing::same_bytes(layer(y.detach()), reshape(yk.detach(), Shape{-1})));
+      CHECK(testing::same_bytes(layer(x.grad()), reshape(xk.grad(), Shape{-1})));
+      CHECK(testing::same_bytes(layer(w.grad()), reshape(wk.grad(), Shape{-1})));
+      CHECK(testing::same_bytes(layer(b.grad()), reshape(bk.grad(), Shape{-1})));
+    }
+  }
+  check_gradients("linear of stacked layers", [](const std::vector<Tensor>& in) { return linear(in[0], in[1], in[2]); },
+                  {random_f64(Shape{K, 5, 4}, 74), random_f64(Shape{K, 3, 4}, 75), random_f64(Shape{K, 3}, 76)});
+  check_gradients("linear+tanh of stacked layers",
+                  [](const std::vector<Tensor>& in) { return linear(in[0], in[1], in[2], FusedActivation::tanh); },
+                  {random_f64(Shape{K, 5, 4}, 77), random_f64(Shape{K, 3, 4}, 78), random_f64(Shape{K, 3}, 79)});
+  check_gradients("linear of stacked layers without bias",
+                  [](const std::vector<Tensor>& in) { return linear(in[0], in[1], Tensor(), FusedActivation::sigmoid); },
+                  {random_f64(Shape{K, 5, 4}, 80), random_f64(Shape{K, 3, 4}, 81)});
+  CHECK_THROWS_WITH_AS(linear(zeros(Shape{3, 5, 4}), zeros(Shape{2, 3, 4}), Tensor()),
+                       doctest::Contains("[K, N, in] and [K, out, in]"), Error);
+  CHECK_THROWS_WITH_AS(linear(zeros(Shape{3, 5, 4}), zeros(Shape{3, 3, 4}), zeros(Shape{3})),
+                       doctest::Contains("linear: bias f32[3] cpu does not match"), Error);
+}
+
 TEST_CASE("matmul and linear: errors name the op and the shapes") {
   Tensor a = zeros(Shape{2, 3}), b = zeros(Shape{4, 5});
   CHECK_THROWS_WITH_AS(matmul(a, b), doctest::Contains("matmul: inner dimensions differ: [2, 3] · [4, 5]"), Error);

@@ -252,6 +252,25 @@ TEST_CASE("split and chunk: views of the pieces") {
                   {random_f64(Shape{4, 3}, 34)});
 }
 
+TEST_CASE("split: the pieces' gradients gather in one buffer, beside a gradient the input shares") {
+  // y = x ⊙ x feeds three pieces of a split and, whole, an addition: the pieces' windows are summed
+  // into y's gradient in place only while that buffer is their own, never into the shared one.
+  auto f = [](const std::vector<Tensor>& in) {
+    Tensor y = mul(in[0], in[0]);
+    std::vector<Tensor> p = split(y, {1, 2, 3}, 0);
+    return add(concat({mul(p[2], 3.0), p[0], mul(p[1], p[1])}, 0), y);
+  };
+  testing::check_gradients("split pieces and the whole", f, {random_f64(Shape{6, 3}, 90)});
+  // Hand-computed: out = concat(3·y[3:6], y[0:1], y[1:3]²) + y with y = x², so
+  // ∂Σout/∂y = 1 + [3, 1, 1, 1, 1, 1 rows as routed] … checked on x = 1 everywhere:
+  // rows 0 (to out row 3): 1 + 1 = 2;  rows 1, 2 (squared, 2·y = 2): 1 + 2 = 3;  rows 3–5 (×3): 1 + 3 = 4;
+  // ∂/∂x = 2x · that.
+  Tensor x = ones(Shape{6, 1}, DType::f64);
+  x.requires_grad_(true);
+  sum(f({x})).backward();
+  CHECK(x.grad().to_vector() == std::vector<double>{4, 6, 6, 8, 8, 8});
+}
+
 TEST_CASE("pad2d: values and the interior gradient") {
   Tensor x = iota(Shape{1, 1, 2, 2});
   Tensor p = pad2d(x, 1, 0, 0, 2, -1.0);

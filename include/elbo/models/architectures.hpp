@@ -62,6 +62,8 @@ class GaussianHeads : public nn::Module {
  public:
   GaussianHeads(nn::Init& init, int64_t in_features, int64_t latents);
   Tensor forward(const Tensor& x) override;
+  nn::MemberBatch forward_members(const std::vector<nn::Module*>& members, const nn::MemberBatch& x,
+                                  FusedActivation f) override;
   std::string str() const override;
   nn::Linear means, log_var;
 };

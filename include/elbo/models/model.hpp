@@ -93,6 +93,12 @@ class Model {
 
   // The step's loss terms with history, without any update (under a NoGradGuard: without history).
   LossTerms losses(const Tensor& x, uint64_t step_index);
+  // Steps 2 and 3 of the list above, from a forward pass made elsewhere (models/one_pass_ensemble.hpp):
+  // the batch x, its posterior q, z drawn from it with this model's noise of step t, the decoder's logits.
+  LossTerms objective_terms(const Tensor& x, const Vae::Posterior& q, const Tensor& z, const Tensor& logits,
+                            uint64_t step_index);
+  // z = μ + σ ⊙ ε with the noise ε of step t (step 1 above).
+  Tensor sample_posterior(const Vae::Posterior& q, uint64_t step_index) const;
   // One training step (see the top of this file); x is a batch [M, C, S, S] in the model's dtype.
   StepReport step(const Tensor& x, uint64_t step_index);
   // Detaches the terms.

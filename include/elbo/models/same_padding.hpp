@@ -35,8 +35,7 @@ SamePadding same_padding(int64_t in, int64_t kernel, int64_t stride);
 class SameConv2d : public nn::Conv2d {
  public:
   SameConv2d(nn::Init& init, int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride);
-  Tensor forward(const Tensor& x) override;
-  Tensor forward_activated(const Tensor& x, FusedActivation f) override;
+  Tensor convolve(const Tensor& x, const Tensor& w, const Tensor& b, int64_t groups, FusedActivation f) override;
   std::string str() const override;
   const int64_t stride;
 };
@@ -45,8 +44,7 @@ class SameConv2d : public nn::Conv2d {
 class SameConvTranspose2d : public nn::ConvTranspose2d {
  public:
   SameConvTranspose2d(nn::Init& init, int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride);
-  Tensor forward(const Tensor& x) override;
-  Tensor forward_activated(const Tensor& x, FusedActivation f) override;
+  Tensor convolve(const Tensor& x, const Tensor& w, const Tensor& b, int64_t groups, FusedActivation f) override;
   std::string str() const override;
   const int64_t stride;
 };

@@ -11,6 +11,7 @@ class Activation : public Module {
   // `name` is how str() prints the module; `a` is the op's parameter (slope, alpha) if it has one.
   Activation(const char* name, UnaryOp op, double a = 0.0) : name(name), op(op), a(a) {}
   Tensor forward(const Tensor& x) override;
+  MemberBatch forward_members(const std::vector<Module*>& members, const MemberBatch& x, FusedActivation f) override;
   std::string str() const override;
 
   const char* const name;

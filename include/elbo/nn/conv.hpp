@@ -22,7 +22,13 @@ class Conv2d : public Module {
          bool bias = true);
   Tensor forward(const Tensor& x) override;
   Tensor forward_activated(const Tensor& x, FusedActivation f) override;  // one pass: the op's epilogue
+  // groups K·g, the members' weights and biases concatenated along the output channels
+  MemberBatch forward_members(const std::vector<Module*>& members, const MemberBatch& x, FusedActivation f) override;
   std::string str() const override;
+  // What the layer computes with the weights w and bias b given and `groups` groups: forward uses
+  // its own (options.groups), forward_members the members' stacked. Layers with their own
+  // padding rule (models/same_padding.hpp) override this.
+  virtual Tensor convolve(const Tensor& x, const Tensor& w, const Tensor& b, int64_t groups, FusedActivation f);
 
   const int64_t in_channels, out_channels, kernel;
   const Conv2dOptions options;
@@ -36,7 +42,11 @@ class ConvTranspose2d : public Module {
                   const Conv2dOptions& options = {}, bool bias = true);
   Tensor forward(const Tensor& x) override;
   Tensor forward_activated(const Tensor& x, FusedActivation f) override;  // one pass: the op's epilogue
+  // groups K·g, the members' weights concatenated along the input channels, biases along the output
+  MemberBatch forward_members(const std::vector<Module*>& members, const MemberBatch& x, FusedActivation f) override;
   std::string str() const override;
+  // As Conv2d::convolve, for the transposed convolution.
+  virtual Tensor convolve(const Tensor& x, const Tensor& w, const Tensor& b, int64_t groups, FusedActivation f);
 
   const int64_t in_channels, out_channels, kernel;
   const Conv2dOptions options;

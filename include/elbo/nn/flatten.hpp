@@ -11,6 +11,7 @@ class Flatten : public Module {
  public:
   explicit Flatten(int start_axis = 1) : start_axis(start_axis) {}
   Tensor forward(const Tensor& x) override;
+  MemberBatch forward_members(const std::vector<Module*>& members, const MemberBatch& x, FusedActivation f) override;
   std::string str() const override;
 
   const int start_axis;
@@ -20,6 +21,7 @@ class Unflatten : public Module {
  public:
   explicit Unflatten(const Shape& sizes, int axis = 1) : sizes(sizes), axis(axis) {}
   Tensor forward(const Tensor& x) override;
+  MemberBatch forward_members(const std::vector<Module*>& members, const MemberBatch& x, FusedActivation f) override;
   std::string str() const override;
 
   const Shape sizes;

@@ -14,6 +14,8 @@ class Linear : public Module {
   Linear(Init& init, int64_t in_features, int64_t out_features, bool bias = true);
   Tensor forward(const Tensor& x) override;
   Tensor forward_activated(const Tensor& x, FusedActivation f) override;  // one pass: the op's epilogue
+  // member-major [K, N, in]: one batched product with the members' weights stacked [K, out, in]
+  MemberBatch forward_members(const std::vector<Module*>& members, const MemberBatch& x, FusedActivation f) override;
   std::string str() const override;
 
   const int64_t in_features, out_features;

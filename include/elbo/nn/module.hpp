@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "elbo/nn/member_batch.hpp"
 #include "elbo/ops/backend.hpp"
 #include "elbo/tensor.hpp"
 
@@ -46,6 +47,11 @@ class Module {
   // a layer that has this (Linear, Conv2d, ConvTranspose2d) overrides this too, or returns an
   // undefined tensor from it.
   virtual Tensor forward_activated(const Tensor& x, FusedActivation f);
+  // This module and its fellow members of an ensemble applied to their K batches at once
+  // (nn/member_batch.hpp): members[0] is this module, members[k] a module of the same structure
+  // with its own parameters, x holds the K batches; returns f of each member's forward of its
+  // batch, in the layout the module leaves it. The default fails naming the module.
+  virtual MemberBatch forward_members(const std::vector<Module*>& members, const MemberBatch& x, FusedActivation f);
   // One line naming the module and its configuration, e.g. "Linear(1024, 256)".
   virtual std::string str() const { return "Module"; }
 
@@ -94,5 +100,22 @@ class Module {
   std::vector<Child> children_;
   bool training_ = true;
 };
+
+// The members of a forward_members call as modules of type M, checked: members[0] is `self` and
+// every member is an M with the same str() (the same configuration), so that their parameters
+// stack. Fails naming the first member that differs.
+template <class M>
+std::vector<M*> members_as(const M& self, const std::vector<Module*>& members) {
+  ELBO_CHECK(!members.empty() && members[0] == &self, self.str(), ": forward_members must be called on members[0]");
+  std::vector<M*> out;
+  for (size_t k = 0; k < members.size(); ++k) {
+    M* m = dynamic_cast<M*>(members[k]);
+    ELBO_CHECK(m != nullptr && m->str() == self.str(), "forward_members: member ", k, " is ",
+               members[k] ? members[k]->str() : "null", " where member 0 is ", self.str(),
+               "; the members of an ensemble must be built alike");
+    out.push_back(m);
+  }
+  return out;
+}
 
 }  // namespace elbo::nn

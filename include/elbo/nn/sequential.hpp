@@ -30,6 +30,8 @@ class Sequential : public Module {
   Module& append(std::unique_ptr<Module> layer);
 
   Tensor forward(const Tensor& x) override;
+  // Layer i of every member in turn, with the same fusion of activations as forward.
+  MemberBatch forward_members(const std::vector<Module*>& members, const MemberBatch& x, FusedActivation f) override;
   // "Sequential(" then one indented line per layer, then ")".
   std::string str() const override;
 

@@ -15,6 +15,9 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 // f(x[N, in] · weight[out, in]ᵀ + bias[out]); bias may be undefined. The bias and the activation
 // f (ops/backend.hpp) are applied in one pass over the product, with the same values, bit for
 // bit, as adding the bias and applying f apart; the backward pass reads the output.
+// With a leading axis of K independent layers (the members of an ensemble, nn/member_batch.hpp):
+//     x[K, N, in], weight[K, out, in], bias[K, out]:   y[k] = f(x[k] · weight[k]ᵀ + bias[k])
+// one batched product, each y[k] with the same bits as linear(x[k], weight[k], bias[k], f).
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, FusedActivation f = FusedActivation::none);
 
 }  // namespace elbo
