@@ -10,10 +10,12 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "elbo/data/toy_shapes.hpp"
+#include "elbo/models/one_pass_ensemble.hpp"
 #include "elbo/models/vae.hpp"
 #include "elbo/nn.hpp"
 #include "elbo/ops.hpp"
@@ -382,6 +384,10 @@ TEST_CASE("cuda: matmul and linear: odd sizes, single rows and columns, batches,
                  {random_input(Shape{9, 129}, 72, -1, 1, t), random_input(Shape{65, 129}, 73, -1, 1, t), random_input(Shape{65}, 74, -1, 1, t)});
     check_parity("linear without bias " + d, [](const Inputs& v) { return linear(v[0], v[1], Tensor()); },
                  {random_input(Shape{64, 300}, 75, -1, 1, t), random_input(Shape{257, 300}, 76, -1, 1, t)});
+    check_parity("linear+relu of 3 stacked layers " + d,
+                 [](const Inputs& v) { return linear(v[0], v[1], v[2], FusedActivation::relu); },
+                 {random_input(Shape{3, 9, 33}, 77, -1, 1, t), random_input(Shape{3, 17, 33}, 78, -1, 1, t),
+                  random_input(Shape{3, 17}, 79, -1, 1, t)});
   }
 }
 
@@ -616,4 +622,39 @@ TEST_CASE("cuda: the conv beta-VAE in f32 follows the CPU's loss curve, and two 
   CHECK(gpu.losses == again.losses);
   REQUIRE(gpu.parameter_bytes.size() == again.parameter_bytes.size());
   CHECK(std::memcmp(gpu.parameter_bytes.data(), again.parameter_bytes.data(), gpu.parameter_bytes.size()) == 0);
+}
+
+TEST_CASE("cuda: an ensemble in one pass trains on the GPU as on the CPU, f64, and two GPU runs are bit-identical") {
+  if (!cuda_ready()) return;
+  // Three conv β-VAE members with their own seeds and β, 20 steps in one pass on each device.
+  auto train = [](Device device) {
+    std::vector<std::unique_ptr<models::Model>> models;
+    std::vector<models::Model*> members;
+    for (uint64_t k = 0; k < 3; ++k) {
+      models::ModelConfig c;
+      c.vae = {.architecture = "conv64", .latents = 3, .channels = 1, .image_size = 16};
+      c.objective = models::objective_defaults(models::ObjectiveKind::beta_vae);
+      c.objective.beta = 1.0 + static_cast<double>(k);
+      c.optimizer.lr = 1e-3;
+      c.seed = k;
+      c.dtype = DType::f64;
+      c.device = device;
+      models.push_back(std::make_unique<models::Model>(c));
+      members.push_back(models.back().get());
+    }
+    models::OnePassEnsemble ensemble(members);
+    std::vector<double> losses;
+    for (uint64_t t = 0; t < 20; ++t) {
+      std::vector<Tensor> xs;
+      for (uint64_t k = 0; k < 3; ++k) xs.push_back(to_dtype(toy_shapes(8, 16, 5, 100 * k + 8 * t), DType::f64).to(device));
+      for (const models::StepReport& r : ensemble.step(xs, t)) losses.push_back(r.get("loss"));
+    }
+    return losses;
+  };
+  const std::vector<double> cpu = train(Device::cpu), gpu = train(kGpu), again = train(kGpu);
+  REQUIRE(gpu.size() == cpu.size());
+  for (size_t i = 0; i < cpu.size(); ++i)
+    CHECK_MESSAGE(std::abs(gpu[i] - cpu[i]) <= 1e-8 * std::abs(cpu[i]),
+                  "step " << i / 3 << ", member " << i % 3 << ": cuda loss " << gpu[i] << " vs cpu " << cpu[i]);
+  CHECK(gpu == again);
 }

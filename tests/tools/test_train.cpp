@@ -189,3 +189,56 @@ TEST_CASE("cli: an ensemble trains each member once, resumes an interrupted one 
   CHECK(r.code == 1);
   CHECK(contains(r.output, "member beta1-seed0: --beta does not apply to --objective factor_vae"));
 }
+
+TEST_CASE("cli: an ensemble trained in one pass writes the files of training its members one by one") {
+  TempDir dir;
+  const std::string ensemble = "ensemble --dataset dsprites --architecture mlp --hidden 24 --latents 3 --batch 8 "
+                               "--lr 1e-3 --log-every 4 --checkpoint-every 6 --threads 1 --steps 10 --seed 5 "
+                               "--betas 1,2.5 --seeds 2";
+  CliResult r = run_cli(dir, ensemble + " --out seq");
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  // One pass, interrupted and resumed.
+  r = run_cli(dir, ensemble + " --out one --one-pass --stop-after 7");
+  CHECK(r.code == 130);
+  CHECK(contains(r.output, "one pass: 4 members from step 0 to 10"));
+  json::Value index = json::parse(read(dir, "one/ensemble.json"));
+  for (const json::Value& m : index.at("members").items()) CHECK(m.at("status").as_string() == "interrupted");
+  r = run_cli(dir, ensemble + " --out one --one-pass");
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  CHECK(contains(r.output, "one pass: 4 members from step 7 to 10"));
+  // Members at different steps: one sequential member stopped at 7, the others fresh, form two groups.
+  r = run_cli(dir, ensemble + " --out mixed --stop-after 7");
+  CHECK(r.code == 130);
+  r = run_cli(dir, ensemble + " --out mixed --one-pass");
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  CHECK(contains(r.output, "one pass: 3 members from step 0 to 10"));
+  CHECK(contains(r.output, "one pass: 1 members from step 7 to 10"));
+  // Checkpoints and metrics (but for the speed column) are those of the one-by-one ensemble.
+  auto without_speed = [](const std::string& csv) {
+    std::string out;
+    size_t start = 0;
+    while (start < csv.size()) {
+      size_t end = csv.find('\n', start);
+      std::string line = csv.substr(start, end - start);
+      out += line.substr(0, line.rfind(',')) + "\n";
+      start = end + 1;
+    }
+    return out;
+  };
+  for (const char* member : {"beta1-seed5", "beta1-seed6", "beta2.5-seed5", "beta2.5-seed6"}) {
+    for (const char* run : {"one", "mixed"}) {
+      const std::string path = std::string(run) + "/" + member;
+      CHECK_MESSAGE(io::read_file(dir.file(path + "/checkpoint.safetensors")) ==
+                        io::read_file(dir.file(std::string("seq/") + member + "/checkpoint.safetensors")),
+                    path);
+      CHECK_MESSAGE(without_speed(read(dir, path + "/metrics.csv")) ==
+                        without_speed(read(dir, std::string("seq/") + member + "/metrics.csv")),
+                    path);
+    }
+  }
+  CHECK(io::read_file(dir.file("seq/beta1-seed5/checkpoint.safetensors")) !=
+        io::read_file(dir.file("seq/beta1-seed6/checkpoint.safetensors")));
+  r = run_cli(dir, "ensemble --sweep latents --values 2,3 --one-pass --out lat");
+  CHECK(r.code == 1);
+  CHECK(contains(r.output, "--one-pass trains members of one network"));
+}

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,8 @@
 #include "elbo/error.hpp"
 #include "elbo/io/atomic_file.hpp"
 #include "elbo/io/json.hpp"
+#include "elbo/models/one_pass_ensemble.hpp"
+#include "progress.hpp"
 
 namespace cli {
 
@@ -104,7 +108,7 @@ Ensemble open_ensemble(const RunOptions& options, const std::string& sweep, cons
     try {
       resolve_run_options(o);
     } catch (const Error& e) {
-      detail::fail("member ", m.dir, ": ", e.what());
+      elbo::detail::fail("member ", m.dir, ": ", e.what());
     }
   }
   const std::string& root = options.out;
@@ -123,7 +127,115 @@ Ensemble open_ensemble(const RunOptions& options, const std::string& sweep, cons
   return grid;
 }
 
+namespace {
+
+// The members that are not finished, trained together (models/one_pass_ensemble.hpp): the members
+// that start at the same step (0 when fresh, their checkpoint's when resumed) form a group, and
+// the groups train one after another. A member whose loss diverges fails and leaves its group;
+// the others go on.
+int train_in_one_pass(Ensemble& grid, const TrainControl& control, const std::string& command) {
+  int failed = 0;
+  const size_t n = grid.members.size();
+  auto fail_member = [&](size_t i, const std::string& why) {
+    grid.members[i].status = "failed";
+    grid.members[i].error = why;
+    write_ensemble_index(grid);
+    std::fflush(stdout);
+    std::fprintf(stderr, "elbo %s: member %s failed: %s\n", command.c_str(), grid.members[i].dir.c_str(), why.c_str());
+    ++failed;
+  };
+  // 1. Open every member to train, as train_run would.
+  std::vector<std::unique_ptr<RunTrainer>> runs(n);
+  for (size_t i = 0; i < n; ++i) {
+    EnsembleMember& m = grid.members[i];
+    std::printf("[%zu/%zu] %s: ", i + 1, n, m.dir.c_str());
+    if (m.status == "finished") {
+      std::printf("finished, skipped\n");
+      continue;
+    }
+    std::printf("%s (one pass)\n", m.status == "interrupted" ? "resuming" : "training");
+    std::fflush(stdout);
+    TrainControl member_control = control;
+    member_control.resume = m.status == "interrupted" && !control.force;
+    try {
+      runs[i] = std::make_unique<RunTrainer>(member_options(grid, m), member_control);
+      if (runs[i]->done()) {
+        m.status = "finished";
+        runs[i].reset();
+      }
+    } catch (const Error& e) {
+      fail_member(i, e.what());
+    }
+  }
+  write_ensemble_index(grid);
+  // 2. Group by the step they start at, and train each group in one pass.
+  std::map<int64_t, std::vector<size_t>> groups;
+  for (size_t i = 0; i < n; ++i)
+    if (runs[i]) groups[runs[i]->start()].push_back(i);
+  for (auto& [start, group] : groups) {
+    const int64_t steps = runs[group[0]]->steps();
+    auto make_ensemble = [&] {
+      std::vector<models::Model*> models;
+      for (size_t i : group) models.push_back(&runs[i]->model());
+      return std::make_unique<models::OnePassEnsemble>(models);
+    };
+    std::unique_ptr<models::OnePassEnsemble> ensemble = make_ensemble();
+    std::printf("one pass: %zu members from step %lld to %lld\n", group.size(), static_cast<long long>(start),
+                static_cast<long long>(steps));
+    Progress progress(start, steps, grid.options.log_every);
+    InterruptGuard guard;
+    for (int64_t t = start; t < steps && !group.empty(); ++t) {
+      std::vector<Tensor> batches;
+      for (size_t i : group) batches.push_back(runs[i]->next_batch());
+      std::vector<models::StepReport> reports = ensemble->step(batches, static_cast<uint64_t>(t));
+      std::vector<size_t> going_on;
+      double loss_sum = 0;
+      for (size_t k = 0; k < group.size(); ++k) {
+        try {
+          runs[group[k]]->check_finite(t, reports[k]);
+        } catch (const Error& e) {
+          progress.finish_line();
+          fail_member(group[k], e.what());
+          runs[group[k]].reset();
+          continue;
+        }
+        runs[group[k]]->record(t, reports[k]);
+        loss_sum += reports[k].get("loss");
+        going_on.push_back(group[k]);
+      }
+      if (going_on.size() != group.size()) {
+        group = going_on;
+        if (group.empty()) break;
+        ensemble = make_ensemble();
+      }
+      const int64_t done = t + 1;
+      progress.update(done, std::to_string(group.size()) + " members, mean loss " +
+                                shortest_number(loss_sum / static_cast<double>(group.size())));
+      if ((guard.interrupted() || done == control.stop_after) && done < steps) {
+        progress.finish_line();
+        for (size_t i : group) {
+          runs[i]->interrupt(done);
+          grid.members[i].status = "interrupted";
+        }
+        write_ensemble_index(grid);
+        std::printf("%s interrupted; run the same command again to continue\n", command.c_str());
+        return 130;
+      }
+    }
+    for (size_t i : group) {
+      runs[i]->finish();
+      grid.members[i].status = "finished";
+      grid.members[i].error.clear();
+    }
+    write_ensemble_index(grid);
+  }
+  return failed ? 1 : 0;
+}
+
+}  // namespace
+
 int train_ensemble(Ensemble& grid, const TrainControl& control, const std::string& command) {
+  if (control.one_pass) return train_in_one_pass(grid, control, command);
   int failed = 0;
   const size_t n = grid.members.size();
   for (size_t i = 0; i < n; ++i) {
@@ -166,7 +278,7 @@ int run_ensemble(int argc, char** argv) {
   options.out = "runs/ensemble";
   std::string betas, sweep = "beta", values;
   int64_t seeds = 3, stop_after = 0;
-  bool force = false;
+  bool force = false, one_pass = false;
   Args args("elbo ensemble",
             "Train one run per value of a hyper-parameter and per seed, one after another, into OUT/<name><value>-seed<s>/, "
             "with an index OUT/ensemble.json. Every train option applies to each member. Run it again to skip finished "
@@ -179,7 +291,11 @@ int run_ensemble(int argc, char** argv) {
   args.flag("--seeds", seeds, "seeds per value: --seed, --seed + 1, ...");
   args.flag("--force", force, "start members over even when they hold a run, and write into a foreign directory");
   args.flag("--stop-after", stop_after, "stop as Ctrl-C does once a member has done this many steps (0: never)");
+  args.flag("--one-pass", one_pass, "train the members together, as one batched computation per step (each member's "
+            "results are those of training it alone; pays on a GPU)");
   if (!args.parse(argc, argv)) return args.exit_code();
+  ELBO_CHECK(!one_pass || sweep != "latents", "--one-pass trains members of one network, but --sweep latents gives "
+             "each value its own; drop --one-pass");
 
   ELBO_CHECK(betas.empty() || values.empty(), "--betas and --values both given; pass one");
   if (!betas.empty()) {
@@ -193,6 +309,7 @@ int run_ensemble(int argc, char** argv) {
   TrainControl control;
   control.force = force;
   control.stop_after = stop_after;
+  control.one_pass = one_pass;
   const int code = train_ensemble(grid, control, "ensemble");
   if (code == 130) return code;
   int failed = 0;

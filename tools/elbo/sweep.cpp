@@ -336,7 +336,7 @@ int run_sweep(int argc, char** argv) {
   options.out = "runs/sweep";
   std::string betas = "1,2,4,6,8,16", only;
   int64_t seeds = 3, stop_after = 0, num_train = 10000, num_test = 5000, metric_seed = 0;
-  bool force = false;
+  bool force = false, one_pass = false;
   Args args("elbo sweep",
             "The beta sweep of Higgins et al. 2017 with every disentanglement metric: train one run per beta and seed "
             "into OUT/beta<b>-seed<s>/ (as elbo ensemble does; run it again to skip finished members and resume "
@@ -354,6 +354,8 @@ int run_sweep(int argc, char** argv) {
   args.flag("--metric-seed", metric_seed, "seed of the metrics' sampling and classifiers (elbo metrics --seed)");
   args.flag("--force", force, "train every member and compute every score again, and write into a foreign directory");
   args.flag("--stop-after", stop_after, "stop as Ctrl-C does once a member has done this many steps (0: never)");
+  args.flag("--one-pass", one_pass, "train the members together, as one batched computation per step (as elbo "
+            "ensemble --one-pass)");
   if (!args.parse(argc, argv)) return args.exit_code();
 
   // Every check before any training.
@@ -379,6 +381,7 @@ int run_sweep(int argc, char** argv) {
   TrainControl control;
   control.force = force;
   control.stop_after = stop_after;
+  control.one_pass = one_pass;
   const int train_code = train_ensemble(grid, control, "sweep");
   if (train_code == 130) return train_code;
 

@@ -42,44 +42,6 @@ const char* kRunFiles[] = {"config.txt",  "checkpoint.safetensors", "metrics.csv
                            "sample.png",  "eval.json",              "batches.npy"};
 const char* kRunFolders[] = {"encoded"};
 
-// The means over one logging interval: the terms in the report's order, then KL per latent.
-struct Interval {
-  std::vector<std::string> names;
-  std::vector<double> sums;
-  int64_t count = 0;
-
-  void add(const models::StepReport& r) {
-    if (sums.empty()) sums.assign(r.terms.size() + r.kl_per_latent.size(), 0.0);
-    if (names.empty())
-      for (const models::NamedValue& t : r.terms) names.push_back(t.name);
-    size_t i = 0;
-    for (const models::NamedValue& t : r.terms) sums[i++] += t.value;
-    for (double kl : r.kl_per_latent) sums[i++] += kl;
-    ++count;
-  }
-  std::vector<double> means() const {
-    std::vector<double> m(sums.size());
-    for (size_t i = 0; i < sums.size(); ++i) m[i] = sums[i] / static_cast<double>(count);
-    return m;
-  }
-  void clear() {
-    std::fill(sums.begin(), sums.end(), 0.0);
-    count = 0;
-  }
-  json::Value to_json() const {
-    json::Value v = json::Value::object(), s = json::Value::array();
-    for (double x : sums) s.push_back(x);
-    v.set("count", count);
-    v.set("sums", s);
-    return v;
-  }
-  void from_json(const json::Value& v) {
-    count = v.at("count").as_int();
-    sums.clear();
-    for (const json::Value& x : v.at("sums").items()) sums.push_back(x.as_double());
-  }
-};
-
 const char* short_name(const std::string& term) {
   if (term == "reconstruction") return "recon";
   if (term == "discriminator_loss") return "d_loss";
@@ -90,17 +52,6 @@ std::string format_number(const char* pattern, double v) {
   char text[64];
   std::snprintf(text, sizeof text, pattern, v);
   return text;
-}
-
-// "loss 123.40  recon 100.10  kl 23.30  | KL/latent 5.1 4.2 0.0"
-std::string progress_details(const models::StepReport& r) {
-  std::string s;
-  for (const models::NamedValue& t : r.terms) {
-    s.append(short_name(t.name)).append(" ").append(format_number("%.2f", t.value)).append("  ");
-  }
-  s.append("| KL/latent");
-  for (double kl : r.kl_per_latent) s.append(" ").append(format_number("%.1f", kl));
-  return s;
 }
 
 // Keeps the rows of metrics.csv up to step `step` (a run killed without saving may have logged
@@ -163,6 +114,16 @@ void write_pictures(const std::string& dir, models::Model& model, const Tensor& 
 
 }  // namespace
 
+std::string progress_details(const models::StepReport& r) {
+  std::string s;
+  for (const models::NamedValue& t : r.terms) {
+    s.append(short_name(t.name)).append(" ").append(format_number("%.2f", t.value)).append("  ");
+  }
+  s.append("| KL/latent");
+  for (double kl : r.kl_per_latent) s.append(" ").append(format_number("%.1f", kl));
+  return s;
+}
+
 RunStatus run_status(const std::string& dir) {
   RunStatus s;
   std::error_code ec;
@@ -181,11 +142,47 @@ RunStatus run_status(const std::string& dir) {
   return s;
 }
 
-int train_run(RunOptions o, const TrainControl& control) {
-  resolve_run_options(o);
-  const Device device = parse_device(o.device);
-  apply_threads(o.threads);
-  const std::string dir = o.out;
+// The means over one logging interval: the terms in the report's order, then KL per latent.
+void RunTrainer::Interval::add(const models::StepReport& r) {
+  if (sums.empty()) sums.assign(r.terms.size() + r.kl_per_latent.size(), 0.0);
+  if (names.empty())
+    for (const models::NamedValue& t : r.terms) names.push_back(t.name);
+  size_t i = 0;
+  for (const models::NamedValue& t : r.terms) sums[i++] += t.value;
+  for (double kl : r.kl_per_latent) sums[i++] += kl;
+  ++count;
+}
+
+std::vector<double> RunTrainer::Interval::means() const {
+  std::vector<double> m(sums.size());
+  for (size_t i = 0; i < sums.size(); ++i) m[i] = sums[i] / static_cast<double>(count);
+  return m;
+}
+
+void RunTrainer::Interval::clear() {
+  std::fill(sums.begin(), sums.end(), 0.0);
+  count = 0;
+}
+
+json::Value RunTrainer::Interval::to_json() const {
+  json::Value v = json::Value::object(), s = json::Value::array();
+  for (double x : sums) s.push_back(x);
+  v.set("count", count);
+  v.set("sums", s);
+  return v;
+}
+
+void RunTrainer::Interval::from_json(const json::Value& v) {
+  count = v.at("count").as_int();
+  sums.clear();
+  for (const json::Value& x : v.at("sums").items()) sums.push_back(x.as_double());
+}
+
+RunTrainer::RunTrainer(RunOptions options, const TrainControl& control) : o_(std::move(options)) {
+  resolve_run_options(o_);
+  device_ = parse_device(o_.device);
+  apply_threads(o_.threads);
+  const std::string& dir = o_.out;
 
   // 1. The directory: new, resumed, or started over.
   RunStatus status = run_status(dir);
@@ -214,145 +211,160 @@ int train_run(RunOptions o, const TrainControl& control) {
   fs::create_directories(dir);
 
   // 2. Data and model.
-  std::unique_ptr<data::Dataset> dataset = open_dataset(o);
-  if (o.architecture == "auto") o.architecture = auto_architecture(dataset->image_shape());
-  models::Model model(model_config(o, dataset->image_shape()));
+  dataset_ = open_dataset(o_);
+  if (o_.architecture == "auto") o_.architecture = auto_architecture(dataset_->image_shape());
+  model_ = std::make_unique<models::Model>(model_config(o_, dataset_->image_shape()));
 
-  int64_t start = 0;
-  double seconds_before = 0;
-  Interval interval;
-  const std::string checkpoint = run_file(dir, kCheckpointFile), metrics = run_file(dir, kMetricsFile);
-  const std::string summary = run_file(dir, kSummaryFile);
+  checkpoint_ = run_file(dir, kCheckpointFile);
+  metrics_ = run_file(dir, kMetricsFile);
+  summary_ = run_file(dir, kSummaryFile);
   if (resuming) {
-    check_same_run(read_run_config(run_file(dir, kConfigFile)), o, dir);
-    json::Value meta = load_model(checkpoint, model, true);
-    start = meta.at("step").as_int();
-    interval.from_json(meta.at("interval"));
-    if (start == o.steps) {
+    check_same_run(read_run_config(run_file(dir, kConfigFile)), o_, dir);
+    json::Value meta = load_model(checkpoint_, *model_, true);
+    start_ = meta.at("step").as_int();
+    interval_.from_json(meta.at("interval"));
+    if (start_ == o_.steps) {
       std::printf("%s: the run is finished (%lld steps); nothing to do (pass a larger --steps to train further)\n",
-                  dir.c_str(), static_cast<long long>(start));
-      return 0;
+                  dir.c_str(), static_cast<long long>(start_));
+      finished_ = true;
+      return;
     }
-    ELBO_CHECK(start < o.steps, "--steps ", o.steps, ": the run in ", dir, " is already at step ", start);
-    truncate_metrics(metrics, start);
-    if (fs::is_regular_file(summary)) {
-      json::Value s = read_json_file(summary);
-      if (s.contains("steps") && s.at("steps").as_int() == start) seconds_before = s.at("seconds").as_double();
+    ELBO_CHECK(start_ < o_.steps, "--steps ", o_.steps, ": the run in ", dir, " is already at step ", start_);
+    truncate_metrics(metrics_, start_);
+    if (fs::is_regular_file(summary_)) {
+      json::Value s = read_json_file(summary_);
+      if (s.contains("steps") && s.at("steps").as_int() == start_) seconds_before_ = s.at("seconds").as_double();
     }
   }
-  io::write_file_atomic(run_file(dir, kConfigFile), run_config_text(o));
+  io::write_file_atomic(run_file(dir, kConfigFile), run_config_text(o_));
 
-  std::printf("elbo train: %s\n", model.describe().c_str());
+  std::printf("elbo train: %s\n", model_->describe().c_str());
   std::printf("data: %s, %lld images of %lldx%lldx%lld; batch %lld, %lld steps (%.2f epochs); %d threads, %s\n",
-              dataset->name().c_str(), static_cast<long long>(dataset->size()),
-              static_cast<long long>(dataset->image_shape().channels),
-              static_cast<long long>(dataset->image_shape().height),
-              static_cast<long long>(dataset->image_shape().width), static_cast<long long>(o.batch),
-              static_cast<long long>(o.steps),
-              static_cast<double>(o.steps * o.batch) / static_cast<double>(dataset->size()), num_threads(),
-              device_name(device));
-  if (start > 0) std::printf("resuming %s at step %lld\n", dir.c_str(), static_cast<long long>(start));
+              dataset_->name().c_str(), static_cast<long long>(dataset_->size()),
+              static_cast<long long>(dataset_->image_shape().channels),
+              static_cast<long long>(dataset_->image_shape().height),
+              static_cast<long long>(dataset_->image_shape().width), static_cast<long long>(o_.batch),
+              static_cast<long long>(o_.steps),
+              static_cast<double>(o_.steps * o_.batch) / static_cast<double>(dataset_->size()), num_threads(),
+              device_name(device_));
+  if (start_ > 0) std::printf("resuming %s at step %lld\n", dir.c_str(), static_cast<long long>(start_));
   else std::printf("writing %s\n", dir.c_str());
   std::fflush(stdout);
 
   // Fixed images for the reconstruction pictures: the same 16 for every run of this dataset.
-  std::vector<int64_t> picture_ids = fixed_sample(dataset->size(), 16, 0);
-  Tensor originals = dataset->images(picture_ids).to(device);
+  std::vector<int64_t> picture_ids = fixed_sample(dataset_->size(), 16, 0);
+  originals_ = dataset_->images(picture_ids).to(device_);
+  batches_ = std::make_unique<data::BatchIterator>(*dataset_, training_batch_options(o_));
+  batches_->seek(start_);
+  started_ = interval_start_ = seconds_now();
+  interval_first_ = start_;
+}
 
-  data::BatchIterator batches(*dataset, training_batch_options(o));
-  batches.seek(start);
-  std::unique_ptr<io::CsvLog> log;
-  std::vector<double> last_row;  // means of the last logged interval
-  Tensor x;
+RunTrainer::~RunTrainer() = default;
 
-  auto metadata = [&](int64_t step) {
-    json::Value m = json::Value::object();
-    m.set("step", step);
-    m.set("interval", interval.to_json());
-    m.set("dataset", o.dataset);
-    m.set("architecture", model.config.vae.architecture);
-    m.set("latents", o.latents);
-    m.set("objective", models::describe_objective(model.config.objective));
-    m.set("seed", o.seed);
-    return m;
-  };
-  cli::Progress progress(start, o.steps, o.log_every);
-  double interval_start = seconds_now();
-  int64_t interval_first = start;
-  auto write_summary = [&](int64_t step, bool finished) {
-    double seconds = seconds_before + progress.elapsed();
-    json::Value s = json::Value::object();
-    s.set("finished", finished);
-    s.set("steps", step);
-    s.set("steps_total", o.steps);
-    s.set("seconds", seconds);
-    s.set("steps_per_second", static_cast<double>(step - start) / (progress.elapsed() + 1e-12));
-    s.set("samples_per_second", static_cast<double>((step - start) * o.batch) / (progress.elapsed() + 1e-12));
-    s.set("dataset", dataset->name());
-    s.set("architecture", model.config.vae.architecture);
-    s.set("parameters", model.vae.num_parameters());
-    s.set("objective", models::describe_objective(model.config.objective));
-    s.set("beta_norm", model.beta_norm());
-    json::Value terms = json::Value::object(), kl = json::Value::array();
-    for (size_t i = 0; i < interval.names.size() && i < last_row.size(); ++i) terms.set(interval.names[i], last_row[i]);
-    for (size_t i = interval.names.size(); i < last_row.size(); ++i) kl.push_back(last_row[i]);
-    s.set("terms", terms);
-    s.set("kl_per_latent", kl);
-    io::write_file_atomic(summary, json::dump(s, 2) + "\n");
-  };
+Tensor RunTrainer::next_batch() {
+  batches_->next(x_);
+  return device_ == Device::cpu ? x_ : x_.to(device_);
+}
 
+void RunTrainer::check_finite(int64_t t, const models::StepReport& r) const {
+  const double loss = r.get("loss");
+  if (!std::isfinite(loss))
+    elbo::detail::fail("the loss became ", loss, " at step ", t, "; try a smaller --lr (", o_.out, " keeps the last "
+                       "checkpoint; start over with --force)");
+}
+
+void RunTrainer::record(int64_t t, const models::StepReport& r) {
+  interval_.add(r);
+  const int64_t done = t + 1;
+  if (done % o_.log_every == 0 || done == o_.steps) {
+    if (!log_) {
+      std::vector<std::string> columns = {"step"};
+      for (const std::string& n : interval_.names) columns.push_back(n);
+      for (size_t j = 0; j < r.kl_per_latent.size(); ++j) columns.push_back("kl_" + std::to_string(j));
+      columns.push_back("steps_per_second");
+      log_ = std::make_unique<io::CsvLog>(metrics_, columns, start_ > 0);
+    }
+    double now = seconds_now();
+    last_row_ = interval_.means();
+    std::vector<io::CsvCell> cells = {io::CsvCell(done)};
+    for (double v : last_row_) cells.emplace_back(v);
+    cells.emplace_back(static_cast<double>(done - interval_first_) / (now - interval_start_ + 1e-12));
+    log_->row(cells);
+    interval_.clear();
+    interval_start_ = now;
+    interval_first_ = done;
+  }
+  if (done % o_.checkpoint_every == 0 && done < o_.steps) save(done, false);
+}
+
+void RunTrainer::save(int64_t done, bool interrupted) {
+  json::Value m = json::Value::object();
+  m.set("step", done);
+  m.set("interval", interval_.to_json());
+  m.set("dataset", o_.dataset);
+  m.set("architecture", model_->config.vae.architecture);
+  m.set("latents", o_.latents);
+  m.set("objective", models::describe_objective(model_->config.objective));
+  m.set("seed", o_.seed);
+  save_model(checkpoint_, *model_, m);
+  if (!interrupted) write_pictures(o_.out, *model_, originals_, static_cast<uint64_t>(o_.seed));
+  write_summary(done, done == o_.steps);
+}
+
+void RunTrainer::write_summary(int64_t step, bool finished) {
+  const double elapsed = seconds_now() - started_, seconds = seconds_before_ + elapsed;
+  json::Value s = json::Value::object();
+  s.set("finished", finished);
+  s.set("steps", step);
+  s.set("steps_total", o_.steps);
+  s.set("seconds", seconds);
+  s.set("steps_per_second", static_cast<double>(step - start_) / (elapsed + 1e-12));
+  s.set("samples_per_second", static_cast<double>((step - start_) * o_.batch) / (elapsed + 1e-12));
+  s.set("dataset", dataset_->name());
+  s.set("architecture", model_->config.vae.architecture);
+  s.set("parameters", model_->vae.num_parameters());
+  s.set("objective", models::describe_objective(model_->config.objective));
+  s.set("beta_norm", model_->beta_norm());
+  json::Value terms = json::Value::object(), kl = json::Value::array();
+  for (size_t i = 0; i < interval_.names.size() && i < last_row_.size(); ++i) terms.set(interval_.names[i], last_row_[i]);
+  for (size_t i = interval_.names.size(); i < last_row_.size(); ++i) kl.push_back(last_row_[i]);
+  s.set("terms", terms);
+  s.set("kl_per_latent", kl);
+  io::write_file_atomic(summary_, json::dump(s, 2) + "\n");
+}
+
+void RunTrainer::interrupt(int64_t done) {
+  save(done, true);
+  std::printf("interrupted at step %lld of %lld; checkpoint saved in %s\nresume with: elbo train --out %s --resume\n",
+              static_cast<long long>(done), static_cast<long long>(o_.steps), checkpoint_.c_str(), o_.out.c_str());
+}
+
+void RunTrainer::finish() {
+  save(o_.steps, false);
+  std::printf("done: %lld steps in %s; files in %s\n", static_cast<long long>(o_.steps - start_),
+              format_duration(seconds_now() - started_).c_str(), o_.out.c_str());
+}
+
+int train_run(RunOptions options, const TrainControl& control) {
+  RunTrainer run(std::move(options), control);
+  if (run.done()) return 0;
+  cli::Progress progress(run.start(), run.steps(), run.options().log_every);
   InterruptGuard guard;
-  for (int64_t t = start; t < o.steps; ++t) {
-    batches.next(x);
-    models::StepReport r = model.step(device == Device::cpu ? x : x.to(device), static_cast<uint64_t>(t));
-    double loss = r.get("loss");
-    if (!std::isfinite(loss)) {
-      progress.finish_line();
-      elbo::detail::fail("the loss became ", loss, " at step ", t, "; try a smaller --lr (", dir, " keeps the last "
-                         "checkpoint; start over with --force)");
-    }
-    interval.add(r);
+  for (int64_t t = run.start(); t < run.steps(); ++t) {
+    models::StepReport r = run.model().step(run.next_batch(), static_cast<uint64_t>(t));
+    if (!std::isfinite(r.get("loss"))) progress.finish_line();
+    run.check_finite(t, r);
+    run.record(t, r);
     const int64_t done = t + 1;
-    if (done % o.log_every == 0 || done == o.steps) {
-      if (!log) {
-        std::vector<std::string> columns = {"step"};
-        for (const std::string& n : interval.names) columns.push_back(n);
-        for (size_t j = 0; j < r.kl_per_latent.size(); ++j) columns.push_back("kl_" + std::to_string(j));
-        columns.push_back("steps_per_second");
-        log = std::make_unique<io::CsvLog>(metrics, columns, start > 0);
-      }
-      double now = seconds_now();
-      last_row = interval.means();
-      std::vector<io::CsvCell> cells = {io::CsvCell(done)};
-      for (double v : last_row) cells.emplace_back(v);
-      cells.emplace_back(static_cast<double>(done - interval_first) / (now - interval_start + 1e-12));
-      log->row(cells);
-      interval.clear();
-      interval_start = now;
-      interval_first = done;
-    }
     progress.update(done, progress_details(r));
-
-    bool interrupted = guard.interrupted() || done == control.stop_after;
-    if (interrupted && done < o.steps) {
+    if ((guard.interrupted() || done == control.stop_after) && done < run.steps()) {
       progress.finish_line();
-      save_model(checkpoint, model, metadata(done));
-      write_summary(done, false);
-      std::printf("interrupted at step %lld of %lld; checkpoint saved in %s\nresume with: elbo train --out %s --resume\n",
-                  static_cast<long long>(done), static_cast<long long>(o.steps), checkpoint.c_str(), dir.c_str());
+      run.interrupt(done);
       return 130;
     }
-    if (done % o.checkpoint_every == 0 && done < o.steps) {
-      save_model(checkpoint, model, metadata(done));
-      write_pictures(dir, model, originals, static_cast<uint64_t>(o.seed));
-      write_summary(done, false);
-    }
   }
-  save_model(checkpoint, model, metadata(o.steps));
-  write_pictures(dir, model, originals, static_cast<uint64_t>(o.seed));
-  write_summary(o.steps, true);
-  std::printf("done: %lld steps in %s; files in %s\n", static_cast<long long>(o.steps - start),
-              format_duration(progress.elapsed()).c_str(), dir.c_str());
+  run.finish();
   return 0;
 }
 
