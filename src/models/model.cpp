@@ -157,17 +157,36 @@ StepReport Model::step(const Tensor& x, uint64_t t) {
   return report(terms);
 }
 
-StepReport Model::report(const LossTerms& terms) const {
-  StepReport r;
-  r.terms.push_back({"loss", terms.loss.item()});
-  r.terms.push_back({"reconstruction", terms.reconstruction.item()});
-  r.terms.push_back({"kl", terms.kl.item()});
-  if (config.objective.kind == ObjectiveKind::annealed_vae) r.terms.push_back({"capacity", terms.capacity});
-  if (terms.tc.defined()) r.terms.push_back({"tc", terms.tc.item()});
-  if (terms.dip.defined()) r.terms.push_back({"dip", terms.dip.item()});
-  if (terms.discriminator_loss.defined()) r.terms.push_back({"discriminator_loss", terms.discriminator_loss.item()});
-  r.kl_per_latent = terms.kl_per_latent.to_vector();
-  return r;
+StepReport Model::report(const LossTerms& terms) const { return reports({this}, {terms})[0]; }
+
+std::vector<StepReport> reports(const std::vector<const Model*>& models, const std::vector<LossTerms>& terms) {
+  ELBO_CHECK(models.size() == terms.size(), "reports: ", models.size(), " models but ", terms.size(), " sets of terms");
+  // Every model's values in report order, as [1]-shaped pieces of one tensor.
+  std::vector<Tensor> pieces;
+  for (size_t k = 0; k < terms.size(); ++k) {
+    const LossTerms& t = terms[k];
+    for (const Tensor& v : {t.loss, t.reconstruction, t.kl, t.tc, t.dip, t.discriminator_loss})
+      if (v.defined()) pieces.push_back(reshape(v.detach(), Shape{1}));
+    pieces.push_back(reshape(t.kl_per_latent.detach(), Shape{-1}));
+  }
+  const std::vector<double> values = concat(pieces, 0).to_vector();
+  std::vector<StepReport> out(terms.size());
+  size_t i = 0;
+  for (size_t k = 0; k < terms.size(); ++k) {
+    const LossTerms& t = terms[k];
+    StepReport& r = out[k];
+    r.terms.push_back({"loss", values[i++]});
+    r.terms.push_back({"reconstruction", values[i++]});
+    r.terms.push_back({"kl", values[i++]});
+    if (models[k]->config.objective.kind == ObjectiveKind::annealed_vae) r.terms.push_back({"capacity", t.capacity});
+    if (t.tc.defined()) r.terms.push_back({"tc", values[i++]});
+    if (t.dip.defined()) r.terms.push_back({"dip", values[i++]});
+    if (t.discriminator_loss.defined()) r.terms.push_back({"discriminator_loss", values[i++]});
+    const size_t latents = static_cast<size_t>(t.kl_per_latent.numel());
+    r.kl_per_latent.assign(values.begin() + static_cast<std::ptrdiff_t>(i), values.begin() + static_cast<std::ptrdiff_t>(i + latents));
+    i += latents;
+  }
+  return out;
 }
 
 double Model::beta_norm() const {

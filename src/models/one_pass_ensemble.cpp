@@ -97,9 +97,7 @@ std::vector<StepReport> OnePassEnsemble::step(const std::vector<Tensor>& batches
     discriminator_total.backward();
     for (Model* m : members_) m->discriminator_optimizer->step();
   }
-  std::vector<StepReport> reports;
-  for (size_t k = 0; k < terms.size(); ++k) reports.push_back(members_[k]->report(terms[k]));
-  return reports;
+  return reports(std::vector<const Model*>(members_.begin(), members_.end()), terms);
 }
 
 }  // namespace elbo::models

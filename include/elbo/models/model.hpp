@@ -101,7 +101,7 @@ class Model {
   Tensor sample_posterior(const Vae::Posterior& q, uint64_t step_index) const;
   // One training step (see the top of this file); x is a batch [M, C, S, S] in the model's dtype.
   StepReport step(const Tensor& x, uint64_t step_index);
-  // Detaches the terms.
+  // Detaches the terms (one copy from the device: reports()).
   StepReport report(const LossTerms& terms) const;
 
   // β_norm = β·M/N of the β-VAE family's KL weight (β of beta_vae, 1 for the others' KL).
@@ -116,5 +116,10 @@ class Model {
   nn::Optimizer optimizer;                       // the VAE's Adam
   std::optional<nn::Optimizer> discriminator_optimizer;
 };
+
+// The reports of several models' terms (terms[k] computed by models[k]), detached with a single
+// copy from the device: every value the reports hold, gathered into one tensor first, so a GPU
+// step waits for the device once rather than once per value.
+std::vector<StepReport> reports(const std::vector<const Model*>& models, const std::vector<LossTerms>& terms);
 
 }  // namespace elbo::models
