@@ -238,6 +238,14 @@ TEST_CASE("cli: an ensemble trained in one pass writes the files of training its
   }
   CHECK(io::read_file(dir.file("seq/beta1-seed5/checkpoint.safetensors")) !=
         io::read_file(dir.file("seq/beta1-seed6/checkpoint.safetensors")));
+  // A member that diverges fails alone; the others finish.
+  r = run_cli(dir, "ensemble --dataset dsprites --architecture mlp --hidden 24 --latents 3 --batch 8 --threads 1 "
+                   "--steps 6 --sweep lr --values 1e-3,1e30 --seeds 1 --one-pass --out diverging");
+  CHECK(r.code == 1);
+  CHECK(contains(r.output, "member lr1e+30-seed0 failed: the loss became nan"));
+  index = json::parse(read(dir, "diverging/ensemble.json"));
+  CHECK(index.at("members")[0].at("status").as_string() == "finished");
+  CHECK(index.at("members")[1].at("status").as_string() == "failed");
   r = run_cli(dir, "ensemble --sweep latents --values 2,3 --one-pass --out lat");
   CHECK(r.code == 1);
   CHECK(contains(r.output, "--one-pass trains members of one network"));

@@ -129,6 +129,37 @@ Ensemble open_ensemble(const RunOptions& options, const std::string& sweep, cons
 
 namespace {
 
+// Prints "[i/n] DIR: " and what becomes of member i (`how` follows "training" or "resuming");
+// returns false when it is finished and skipped.
+bool announce_member(const Ensemble& grid, size_t i, const char* how) {
+  const EnsembleMember& m = grid.members[i];
+  std::printf("[%zu/%zu] %s: ", i + 1, grid.members.size(), m.dir.c_str());
+  if (m.status == "finished") {
+    std::printf("finished, skipped\n");
+    return false;
+  }
+  std::printf("%s%s\n", m.status == "interrupted" ? "resuming" : "training", how);
+  std::fflush(stdout);
+  return true;
+}
+
+// The control of one member: resumed when it was interrupted, unless the grid is forced anew.
+TrainControl control_of(const EnsembleMember& m, const TrainControl& control) {
+  TrainControl c = control;
+  c.resume = m.status == "interrupted" && !control.force;
+  return c;
+}
+
+// Records member i as failed, in the index and on stderr.
+void record_failure(Ensemble& grid, size_t i, const std::string& why, const std::string& command) {
+  EnsembleMember& m = grid.members[i];
+  m.status = "failed";
+  m.error = why;
+  write_ensemble_index(grid);
+  std::fflush(stdout);
+  std::fprintf(stderr, "elbo %s: member %s failed: %s\n", command.c_str(), m.dir.c_str(), why.c_str());
+}
+
 // The members that are not finished, trained together (models/one_pass_ensemble.hpp): the members
 // that start at the same step (0 when fresh, their checkpoint's when resumed) form a group, and
 // the groups train one after another. A member whose loss diverges fails and leaves its group;
@@ -136,35 +167,19 @@ namespace {
 int train_in_one_pass(Ensemble& grid, const TrainControl& control, const std::string& command) {
   int failed = 0;
   const size_t n = grid.members.size();
-  auto fail_member = [&](size_t i, const std::string& why) {
-    grid.members[i].status = "failed";
-    grid.members[i].error = why;
-    write_ensemble_index(grid);
-    std::fflush(stdout);
-    std::fprintf(stderr, "elbo %s: member %s failed: %s\n", command.c_str(), grid.members[i].dir.c_str(), why.c_str());
-    ++failed;
-  };
   // 1. Open every member to train, as train_run would.
   std::vector<std::unique_ptr<RunTrainer>> runs(n);
   for (size_t i = 0; i < n; ++i) {
-    EnsembleMember& m = grid.members[i];
-    std::printf("[%zu/%zu] %s: ", i + 1, n, m.dir.c_str());
-    if (m.status == "finished") {
-      std::printf("finished, skipped\n");
-      continue;
-    }
-    std::printf("%s (one pass)\n", m.status == "interrupted" ? "resuming" : "training");
-    std::fflush(stdout);
-    TrainControl member_control = control;
-    member_control.resume = m.status == "interrupted" && !control.force;
+    if (!announce_member(grid, i, " (one pass)")) continue;
     try {
-      runs[i] = std::make_unique<RunTrainer>(member_options(grid, m), member_control);
+      runs[i] = std::make_unique<RunTrainer>(member_options(grid, grid.members[i]), control_of(grid.members[i], control));
       if (runs[i]->done()) {
-        m.status = "finished";
+        grid.members[i].status = "finished";
         runs[i].reset();
       }
     } catch (const Error& e) {
-      fail_member(i, e.what());
+      record_failure(grid, i, e.what(), command);
+      ++failed;
     }
   }
   write_ensemble_index(grid);
@@ -184,7 +199,7 @@ int train_in_one_pass(Ensemble& grid, const TrainControl& control, const std::st
                 static_cast<long long>(steps));
     Progress progress(start, steps, grid.options.log_every);
     InterruptGuard guard;
-    for (int64_t t = start; t < steps && !group.empty(); ++t) {
+    for (int64_t t = start; t < steps; ++t) {
       std::vector<Tensor> batches;
       for (size_t i : group) batches.push_back(runs[i]->next_batch());
       std::vector<models::StepReport> reports = ensemble->step(batches, static_cast<uint64_t>(t));
@@ -195,7 +210,8 @@ int train_in_one_pass(Ensemble& grid, const TrainControl& control, const std::st
           runs[group[k]]->check_finite(t, reports[k]);
         } catch (const Error& e) {
           progress.finish_line();
-          fail_member(group[k], e.what());
+          record_failure(grid, group[k], e.what(), command);
+          ++failed;
           runs[group[k]].reset();
           continue;
         }
@@ -209,8 +225,9 @@ int train_in_one_pass(Ensemble& grid, const TrainControl& control, const std::st
         ensemble = make_ensemble();
       }
       const int64_t done = t + 1;
-      progress.update(done, std::to_string(group.size()) + " members, mean loss " +
-                                shortest_number(loss_sum / static_cast<double>(group.size())));
+      char mean_loss[32];
+      std::snprintf(mean_loss, sizeof mean_loss, "%.2f", loss_sum / static_cast<double>(group.size()));
+      progress.update(done, std::to_string(group.size()) + " members, mean loss " + mean_loss);
       if ((guard.interrupted() || done == control.stop_after) && done < steps) {
         progress.finish_line();
         for (size_t i : group) {
@@ -237,20 +254,11 @@ int train_in_one_pass(Ensemble& grid, const TrainControl& control, const std::st
 int train_ensemble(Ensemble& grid, const TrainControl& control, const std::string& command) {
   if (control.one_pass) return train_in_one_pass(grid, control, command);
   int failed = 0;
-  const size_t n = grid.members.size();
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < grid.members.size(); ++i) {
+    if (!announce_member(grid, i, "")) continue;
     EnsembleMember& m = grid.members[i];
-    std::printf("[%zu/%zu] %s: ", i + 1, n, m.dir.c_str());
-    if (m.status == "finished") {
-      std::printf("finished, skipped\n");
-      continue;
-    }
-    std::printf("%s\n", m.status == "interrupted" ? "resuming" : "training");
-    std::fflush(stdout);
-    TrainControl member_control = control;
-    member_control.resume = m.status == "interrupted" && !control.force;
     try {
-      int code = train_run(member_options(grid, m), member_control);
+      int code = train_run(member_options(grid, m), control_of(m, control));
       m.status = code == 0 ? "finished" : "interrupted";
       m.error.clear();
       write_ensemble_index(grid);
@@ -259,11 +267,7 @@ int train_ensemble(Ensemble& grid, const TrainControl& control, const std::strin
         return code;
       }
     } catch (const Error& e) {
-      m.status = "failed";
-      m.error = e.what();
-      write_ensemble_index(grid);
-      std::fflush(stdout);
-      std::fprintf(stderr, "elbo %s: member %s failed: %s\n", command.c_str(), m.dir.c_str(), e.what());
+      record_failure(grid, i, e.what(), command);
       ++failed;
     }
   }
