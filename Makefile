@@ -18,9 +18,11 @@
 #                python3-torch; tools/reference/agree_torch.sh, docs/MODELS.md)
 #   make build-cuda  deps + configure and build with the CUDA backend into build-cuda/ (needs nvcc)
 #   make test-cuda   build-cuda + run its tests (the cuda: tests skip without a GPU)
+#   make test-cuda-emulated  deps + the cuda: tests with the CUDA kernels run on the CPU (no GPU, no nvcc;
+#                    tools/cuda_emulation/run.sh, about 10 minutes)
 #   make fuzz    build the file readers' fuzz targets with clang in build-fuzz/ and run each
 #                for FUZZ_SECONDS (tools/fuzz/run.sh)
-#   make clean   remove build/, build-cuda/ and build-fuzz/
+#   make clean   remove build/, build-cuda/, build-fuzz/ and build-cuda-emulated/
 #
 # Variables: BUILD_DIR (build), CUDA_BUILD_DIR (build-cuda), JOBS (number of cores),
 #            CMAKE_FLAGS (extra -D options), THREADS (threads for demo and bench; default: all cores),
@@ -47,7 +49,7 @@ NVAE_DIR ?= runs/nvae
 NVAE_STEPS ?= 3000
 PAPER_STEPS ?= 3000
 
-.PHONY: all deps build test demo demo-dsprites demo-nvae paper-fmnist bench agree-torch build-cuda test-cuda fuzz clean
+.PHONY: all deps build test demo demo-dsprites demo-nvae paper-fmnist bench agree-torch build-cuda test-cuda test-cuda-emulated fuzz clean
 
 all: build
 
@@ -145,5 +147,8 @@ build-cuda: deps
 test-cuda: build-cuda
 	cd $(CUDA_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
+test-cuda-emulated: deps
+	bash tools/cuda_emulation/run.sh build-cuda-emulated
+
 clean:
-	rm -rf $(BUILD_DIR) $(CUDA_BUILD_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(CUDA_BUILD_DIR) $(FUZZ_DIR) build-cuda-emulated
