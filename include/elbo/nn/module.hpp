@@ -50,7 +50,9 @@ class Module {
   // This module and its fellow members of an ensemble applied to their K batches at once
   // (nn/member_batch.hpp): members[0] is this module, members[k] a module of the same structure
   // with its own parameters, x holds the K batches; returns f of each member's forward of its
-  // batch, in the layout the module leaves it. The default fails naming the module.
+  // batch, in the layout the module leaves it. The default fails naming the module. A class that
+  // changes what a layer with this computes overrides it too (Conv2d's subclasses override
+  // convolve, which both use), or makes it fail.
   virtual MemberBatch forward_members(const std::vector<Module*>& members, const MemberBatch& x, FusedActivation f);
   // One line naming the module and its configuration, e.g. "Linear(1024, 256)".
   virtual std::string str() const { return "Module"; }
