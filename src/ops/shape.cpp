@@ -2,6 +2,8 @@
 // The backward rules are listed in include/elbo/ops/shape.hpp.
 #include "elbo/ops/shape.hpp"
 
+#include <algorithm>
+
 #include "elbo/autograd.hpp"
 #include "elbo/ops/arithmetic.hpp"
 #include "elbo/ops/backend.hpp"
@@ -203,12 +205,16 @@ Tensor slice(const Tensor& x, int axis, int64_t start, int64_t stop, int64_t ste
 
 Tensor concat(const std::vector<Tensor>& xs, int axis) {
   ELBO_CHECK(!xs.empty(), "concat: no tensors");
-  // Longer lists are concatenated in groups, since one node holds at most kMaxNodeInputs inputs.
+  // Longer lists are concatenated as a tree, since one node holds at most kMaxNodeInputs inputs:
+  // kMaxNodeInputs consecutive runs concatenated first, so each element is copied log(n) times.
   if (xs.size() > static_cast<size_t>(kMaxNodeInputs)) {
-    std::vector<Tensor> head(xs.begin(), xs.begin() + kMaxNodeInputs);
-    std::vector<Tensor> rest{concat(head, axis)};
-    rest.insert(rest.end(), xs.begin() + kMaxNodeInputs, xs.end());
-    return concat(rest, axis);
+    const size_t n = xs.size(), run = (n + kMaxNodeInputs - 1) / kMaxNodeInputs;
+    std::vector<Tensor> runs;
+    for (size_t i = 0; i < n; i += run)
+      runs.push_back(concat(std::vector<Tensor>(xs.begin() + static_cast<std::ptrdiff_t>(i),
+                                                xs.begin() + static_cast<std::ptrdiff_t>(std::min(n, i + run))),
+                            axis));
+    return concat(runs, axis);
   }
   const Tensor& first = xs[0];
   int a = normalize_axis(axis, first.ndim(), "concat");

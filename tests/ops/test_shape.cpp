@@ -198,6 +198,14 @@ TEST_CASE("concat: two and many pieces, any axis") {
   CHECK(concat(pieces, 0).to_vector() == values({0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5}));
   CHECK(concat(pieces, -1).to_vector() == values({0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5}));
   CHECK(concat(pieces, 1).shape() == Shape{1, 12});
+  // 25 pieces: a tree three nodes deep.
+  std::vector<Tensor> many;
+  std::vector<double> expected;
+  for (int i = 0; i < 25; ++i) {
+    many.push_back(full(Shape{1}, i, DType::f64));
+    expected.push_back(i);
+  }
+  CHECK(concat(many, 0).to_vector() == expected);
 
   check_gradients("concat of two along axis 1",
                   [](const std::vector<Tensor>& in) {
