@@ -7,6 +7,7 @@
 #include "cli_runner.hpp"
 #include "elbo/io/atomic_file.hpp"
 #include "elbo/io/json.hpp"
+#include "elbo/ops/backend.hpp"
 
 using namespace elbo;
 using namespace elbo::testing;
@@ -246,6 +247,12 @@ TEST_CASE("cli: an ensemble trained in one pass writes the files of training its
   index = json::parse(read(dir, "diverging/ensemble.json"));
   CHECK(index.at("members")[0].at("status").as_string() == "finished");
   CHECK(index.at("members")[1].at("status").as_string() == "failed");
+  if (!device_available(Device::cuda)) {  // refused before any member directory is made
+    r = run_cli(dir, "ensemble --betas 1,2 --one-pass --device cuda --out no-gpu");
+    CHECK(r.code == 1);
+    CHECK(contains(r.output, "elbo ensemble: --device cuda"));
+    CHECK_FALSE(std::filesystem::exists(dir.file("no-gpu")));
+  }
   r = run_cli(dir, "ensemble --sweep latents --values 2,3 --one-pass --out lat");
   CHECK(r.code == 1);
   CHECK(contains(r.output, "--one-pass trains members of one network"));

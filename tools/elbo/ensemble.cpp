@@ -102,7 +102,8 @@ Ensemble open_ensemble(const RunOptions& options, const std::string& sweep, cons
     for (int64_t k = 0; k < seeds; ++k)
       grid.members.push_back({sweep + shortest_number(v) + "-seed" + std::to_string(options.seed + k), options.seed + k,
                               v, "pending", ""});
-  // Check every member's options before training any.
+  // Check every member's options, and the device, before training any.
+  parse_device(options.device);
   for (const EnsembleMember& m : grid.members) {
     RunOptions o = member_options(grid, m);
     try {
