@@ -32,15 +32,15 @@ InputFile::InputFile(const std::string& path) : name_(path) {
 InputFile InputFile::from_memory(std::span<const uint8_t> bytes, const std::string& name) {
   InputFile f;
   f.name_ = name;
-  f.memory_ = bytes.data();
+  f.memory_.assign(bytes.begin(), bytes.end());
   f.size_ = bytes.size();
   return f;
 }
 
 InputFile::InputFile(InputFile&& other) noexcept
-    : name_(std::move(other.name_)), fd_(other.fd_), memory_(other.memory_), size_(other.size_) {
+    : name_(std::move(other.name_)), fd_(other.fd_), memory_(std::move(other.memory_)), size_(other.size_) {
   other.fd_ = -1;
-  other.memory_ = nullptr;
+  other.memory_.clear();
   other.size_ = 0;
 }
 
@@ -49,10 +49,10 @@ InputFile& InputFile::operator=(InputFile&& other) noexcept {
     if (fd_ >= 0) ::close(fd_);
     name_ = std::move(other.name_);
     fd_ = other.fd_;
-    memory_ = other.memory_;
+    memory_ = std::move(other.memory_);
     size_ = other.size_;
     other.fd_ = -1;
-    other.memory_ = nullptr;
+    other.memory_.clear();
     other.size_ = 0;
   }
   return *this;
@@ -66,8 +66,8 @@ void InputFile::read(uint64_t offset, void* dst, uint64_t n, const char* what) c
   ELBO_CHECK(offset <= size_ && n <= size_ - offset, name_, ": truncated or corrupt: ", what, " needs bytes [",
              offset, ", ", offset + n, ") but the file has ", size_, " bytes");
   if (n == 0) return;
-  if (memory_ != nullptr || fd_ < 0) {
-    std::memcpy(dst, memory_ + offset, n);
+  if (fd_ < 0) {  // from_memory (n > 0 here, so the bytes exist)
+    std::memcpy(dst, memory_.data() + offset, n);
     return;
   }
   auto* out = static_cast<uint8_t*>(dst);

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -94,6 +96,18 @@ TEST_CASE("io: safetensors reads a file laid out by another writer") {
   CHECK(reader.read("b").item() == 1.5);
   CHECK(reader.read("a").item() == -7);
   CHECK(reader.metadata().empty());
+}
+
+TEST_CASE("io: InputFile::from_memory keeps its own copy of the bytes") {
+  std::vector<uint8_t> bytes = {1, 2, 3, 4};
+  InputFile file = InputFile::from_memory(bytes, "four.bin");
+  std::fill(bytes.begin(), bytes.end(), uint8_t{0});  // the caller's buffer changes, or goes
+  bytes.clear();
+  bytes.shrink_to_fit();
+  CHECK(file.read_bytes(1, 3, "the last three bytes") == std::vector<uint8_t>{2, 3, 4});
+  InputFile moved = std::move(file);
+  CHECK(moved.read_bytes(0, 1, "the first byte") == std::vector<uint8_t>{1});
+  CHECK_THROWS_WITH_AS(moved.read_bytes(2, 3, "five bytes"), doctest::Contains("four.bin: truncated or corrupt"), Error);
 }
 
 TEST_CASE("io: safetensors rejects corrupt files before allocating") {

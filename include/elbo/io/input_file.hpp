@@ -16,8 +16,8 @@ namespace elbo::io {
 class InputFile {
  public:
   explicit InputFile(const std::string& path);
-  // Bytes in memory read through the same checked interface (tests, fuzzing); the caller keeps
-  // them alive while the InputFile is used.
+  // Bytes in memory read through the same checked interface (tests, fuzzing); the InputFile keeps
+  // its own copy, so a temporary buffer may be passed.
   static InputFile from_memory(std::span<const uint8_t> bytes, const std::string& name);
   InputFile(InputFile&& other) noexcept;
   InputFile& operator=(InputFile&& other) noexcept;
@@ -35,7 +35,7 @@ class InputFile {
   InputFile() = default;
   std::string name_;
   int fd_ = -1;
-  const uint8_t* memory_ = nullptr;
+  std::vector<uint8_t> memory_;  // from_memory's bytes
   uint64_t size_ = 0;
 };
 
