@@ -21,7 +21,7 @@
 #   make test-cuda-emulated  deps + the cuda: tests with the CUDA kernels run on the CPU (no GPU, no nvcc;
 #                    tools/cuda_emulation/run.sh, about 10 minutes)
 #   make test-sanitized  deps + every test built with AddressSanitizer and UBSan in build-sanitized/
-#                    (about 35 minutes on 2 cores)
+#                    (a build of 20-odd minutes on 2 cores, then under 2 minutes of tests)
 #   make fuzz    build the file readers' fuzz targets with clang in build-fuzz/ and run each
 #                for FUZZ_SECONDS (tools/fuzz/run.sh)
 #   make clean   remove build/, build-cuda/, build-fuzz/, build-cuda-emulated/ and build-sanitized/
