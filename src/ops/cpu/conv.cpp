@@ -584,19 +584,21 @@ void forward(const ConvGeometry& g, const T* x, const T* w, T* y, const Epilogue
   Scratch<T> packed(g.C_out * K);
   pack_rows(g.groups, cout, K, packed.get(), [&](int64_t o, int64_t k) { return w[o * K + k]; });
 
-  const int64_t stage_size = g.C_in * chs;
+  // One group's input channels staged at a time: the stage of a grouped convolution (an ensemble's
+  // members in one pass) stays the size of one member's.
+  const int64_t stage_size = cin * chs;
   Scratch<T> stage(threads * stage_size);
 
   parallel_for(blocks, true, [&](int64_t first, int64_t last, int tid) {
     for (int64_t blk = first; blk < last; ++blk) {
       const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
       T* xs = stage.get() + tid * stage_size;
-      for (int64_t b = 0; b < nb; ++b)
-        planes.stage(g, x + (n0 + b) * g.C_in * g.H * g.W, xs + b * planes.plane, g.C_in);
       const int64_t next = std::clamp<int64_t>(g.N - n0 - nb, 0, B);  // samples in the next block
       Prefetcher prefetch(x + (n0 + nb) * g.C_in * g.H * g.W, next * g.C_in * g.H * g.W * int64_t(sizeof(T)), 0, 1,
                           g.groups * tap_tile_count(TileSpan{out_plane, vectors, nb, cout}, cin, KK));
       for (int64_t grp = 0; grp < g.groups; ++grp) {
+        for (int64_t b = 0; b < nb; ++b)
+          planes.stage(g, x + ((n0 + b) * g.C_in + grp * cin) * g.H * g.W, xs + b * planes.plane, cin);
         conv::TapTileArgs<T> a;
         a.tap_offset = tap_offset.get();
         a.channels = cin;
@@ -605,7 +607,7 @@ void forward(const ConvGeometry& g, const T* x, const T* w, T* y, const Epilogue
         a.out_row_stride = out_plane;
         run_tap_tiles<T>(
             a, TileSpan{out_plane, vectors, nb, cout}, packed.get() + grp * cout * K, K,
-            [&](int64_t b, int64_t k) { return xs + grp * cin * chs + b * planes.plane + k * W; },
+            [&](int64_t b, int64_t k) { return xs + b * planes.plane + k * W; },
             [&](int64_t b, int64_t k) { return y + ((n0 + b) * g.C_out + grp * cout) * out_plane + k * W; }, prefetch);
       }
       if (e) epilogue_samples(*e, y + n0 * g.C_out * out_plane, nb, g.C_out, out_plane);
@@ -767,17 +769,15 @@ void backward_input(const ConvGeometry& g, const T* gy, const T* w, T* gx, const
   const bool direct = phases.count == 1;
   const int threads = omp_get_max_threads();
   const int64_t B = block_samples(span_of(0, 1).vectors, g.N, threads), blocks = ceil_div(g.N, B);
-  const int64_t stage_size = B * g.C_out * chs + W, ostage_size = direct ? 0 : B * g.C_in * HW;
+  // One group's output-gradient channels staged at a time (as in forward).
+  const int64_t stage_size = B * cout * chs + W, ostage_size = direct ? 0 : B * g.C_in * HW;
   Scratch<T> stage(threads * stage_size), ostage(threads * ostage_size);
 
   parallel_for(blocks, true, [&](int64_t first, int64_t last, int tid) {
     for (int64_t blk = first; blk < last; ++blk) {
       const int64_t n0 = blk * B, nb = std::min(B, g.N - n0);
       T* ys = stage.get() + tid * stage_size;
-      for (int64_t q = 0; q < g.KW; ++q)
-        stage_planes(gy + n0 * g.C_out * g.OH * g.OW, g.OH * g.OW, g.OH, g.OW, 1, 0, 1, -aw.shift(q), row_lo, rows,
-                     phases.pitch[aw.phase(q)], ys + plane_offset[q], chs, nb * g.C_out);
-      std::fill(ys + nb * g.C_out * chs, ys + nb * g.C_out * chs + W, T(0));
+      std::fill(ys + nb * cout * chs, ys + nb * cout * chs + W, T(0));
       int64_t tiles = 0;
       for (int64_t f = 0; f < phases.count; ++f)
         tiles += g.groups * tap_tile_count(span_of(f, nb), cout, tap_begin[f + 1] - tap_begin[f]);
@@ -785,10 +785,15 @@ void backward_input(const ConvGeometry& g, const T* gy, const T* w, T* gx, const
       Prefetcher prefetch(gy + (n0 + nb) * g.C_out * g.OH * g.OW, next * g.C_out * g.OH * g.OW * int64_t(sizeof(T)), 0,
                           1, tiles);
       T* out = direct ? gx + n0 * g.C_in * HW : ostage.get() + tid * ostage_size;
-      for (int64_t f = 0; f < phases.count; ++f) {
-        if (span_of(f, nb).plane == 0) continue;
-        const int64_t taps = tap_begin[f + 1] - tap_begin[f];
-        for (int64_t grp = 0; grp < g.groups; ++grp) {
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        for (int64_t b = 0; b < nb; ++b)
+          for (int64_t q = 0; q < g.KW; ++q)
+            stage_planes(gy + ((n0 + b) * g.C_out + grp * cout) * g.OH * g.OW, g.OH * g.OW, g.OH, g.OW, 1, 0, 1,
+                         -aw.shift(q), row_lo, rows, phases.pitch[aw.phase(q)], ys + b * cout * chs + plane_offset[q],
+                         chs, cout);
+        for (int64_t f = 0; f < phases.count; ++f) {  // the phases write disjoint outputs, in any order
+          if (span_of(f, nb).plane == 0) continue;
+          const int64_t taps = tap_begin[f + 1] - tap_begin[f];
           conv::TapTileArgs<T> a;
           a.tap_offset = tap_offset.get() + tap_begin[f];
           a.channels = cout;
@@ -797,7 +802,7 @@ void backward_input(const ConvGeometry& g, const T* gy, const T* w, T* gx, const
           a.out_row_stride = HW;
           run_tap_tiles<T>(
               a, span_of(f, nb), packed.get() + g.C_in * cout * tap_begin[f] + grp * cin * cout * taps, cout * taps,
-              [&](int64_t b, int64_t k) { return ys + (b * g.C_out + grp * cout) * chs + k * W; },
+              [&](int64_t b, int64_t k) { return ys + b * cout * chs + k * W; },
               [&](int64_t b, int64_t k) { return out + (b * g.C_in + grp * cin) * HW + phases.offset[f] + k * W; }, prefetch);
         }
       }
@@ -812,20 +817,21 @@ void backward_input(const ConvGeometry& g, const T* gy, const T* w, T* gx, const
 
 // ---- backward_weight ----------------------------------------------------------------------------
 
-// gyt[s][i·OW + j][group][o] = gy[s][group·cout + o][i][j] for s < samples: the output gradient
-// with the output channels innermost, each group's padded with zeros to whole vectors (cvec of
-// them). Transposed W × W values at a time.
+// gyt[group][s][i·OW + j][o] = gy[s][group·cout + o][i][j] for s < samples: the output gradient
+// with the output channels innermost, padded with zeros to whole vectors (cvec of them), each
+// group's block on its own (a grouped convolution's tiles then read one block, as the plain
+// convolution's do). Transposed W × W values at a time.
 template <class T>
 void transpose_output_gradient(const ConvGeometry& g, const T* gy, int64_t samples, int64_t cvec, T* gyt) {
   using L = Lanes<T>;
   constexpr int64_t W = L::width;
-  const int64_t cout = g.C_out / g.groups, P = g.OH * g.OW, stride = g.groups * cvec * W;
+  const int64_t cout = g.C_out / g.groups, P = g.OH * g.OW, stride = cvec * W;
   for (int64_t s = 0; s < samples; ++s)
     for (int64_t grp = 0; grp < g.groups; ++grp)
       for (int64_t ob = 0; ob < cvec; ++ob) {
         const int64_t o0 = ob * W, rows = std::min(W, cout - o0);
         const T* src = gy + (s * g.C_out + grp * cout + o0) * P;
-        T* dst = gyt + s * P * stride + (grp * cvec + ob) * W;
+        T* dst = gyt + (grp * samples + s) * P * stride + ob * W;
         for (int64_t pos = 0; pos < P; pos += W) {
           const typename L::Mask m = L::first(P - pos);
           typename L::V v[W];
@@ -861,7 +867,7 @@ void backward_weight(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
   constexpr int64_t W = L::width;
   const int64_t cin = g.C_in / g.groups, cout = g.C_out / g.groups, KK = g.KH * g.KW, group_taps = cin * KK;
   const int64_t P = g.OH * g.OW, HW = g.H * g.W;
-  const int64_t cvec = ceil_div(cout, W), gy_stride = g.groups * cvec * W;
+  const int64_t cvec = ceil_div(cout, W), group_width = cvec * W;  // a group's block of gyt per position
   const int64_t xp_rows = g.stride_h * (g.OH - 1) + g.dilation_h * (g.KH - 1) + 1;
   const int64_t xp_cols = g.stride_w * (g.OW - 1) + g.dilation_w * (g.KW - 1) + 1, xp_plane = xp_rows * xp_cols;
   const int Q = g.dilation_w == 1 && g.KW <= conv::kMaxRun ? static_cast<int>(g.KW) : 1;
@@ -871,14 +877,14 @@ void backward_weight(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
   const int64_t run_tiles = ceil_div(group_runs, U), all_run_tiles = g.groups * run_tiles;
   const int RV = static_cast<int>(std::min<int64_t>(conv::kMaxRowVectors, cvec));
   const int64_t row_tiles = ceil_div(cvec, RV), tile_size = RV * U * Q * W;
-  // Samples per chunk: its gyt (about 96 KiB) and its padded input (at most about 512 KiB) stay in
-  // the L2 cache while the tiles pass over them.
-  const int64_t chunk = std::clamp<int64_t>(std::min((96 << 10) / (P * gy_stride * int64_t(sizeof(T))),
+  // Samples per chunk: a group's gyt (about 96 KiB) and the padded input (at most about 512 KiB)
+  // stay in the L2 cache while the tiles pass over them.
+  const int64_t chunk = std::clamp<int64_t>(std::min((96 << 10) / (P * group_width * int64_t(sizeof(T))),
                                                      (512 << 10) / (g.C_in * xp_plane * int64_t(sizeof(T)))),
                                             1, g.N);
 
   const int threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), all_run_tiles));
-  const int64_t gyt_size = chunk * P * gy_stride, xp_size = g.C_in * chunk * xp_plane;
+  const int64_t gyt_size = g.groups * chunk * P * group_width, xp_size = g.C_in * chunk * xp_plane;
   Scratch<T> gyt_stage(threads * gyt_size), xp_stage(threads * xp_size);
   Scratch<T> acc(all_run_tiles * row_tiles * tile_size);
   // Run k of a group: channel k / (KH·row_runs), kernel row (k / row_runs) mod KH, first column (k mod row_runs)·Q.
@@ -914,15 +920,15 @@ void backward_weight(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
         a.samples = cs;
         a.rows = g.OH;
         a.cols = g.OW;
-        a.gy_position_stride = gy_stride;
-        a.gy_sample_stride = P * gy_stride;
+        a.gy_position_stride = group_width;
+        a.gy_sample_stride = P * group_width;
         a.x_row_stride = g.stride_h * xp_cols;
         a.x_col_stride = g.stride_w;
         a.x_sample_stride = xp_plane;
         a.first = n0 == 0;
         for (int64_t rt = 0; rt < row_tiles; ++rt) {
           const int rv = static_cast<int>(std::min<int64_t>(RV, cvec - rt * RV));
-          a.gy = gyt + (grp * cvec + rt * RV) * W;
+          a.gy = gyt + grp * cs * P * group_width + rt * RV * W;
           a.acc = acc.get() + (tile * row_tiles + rt) * tile_size;
           conv::kWeightTiles<T>[rv - 1][Q - 1][runs - 1](a);
           next_x.step();
