@@ -47,7 +47,17 @@ Tensor Sequential::forward(const Tensor& x) {
 
 MemberBatch Sequential::forward_members(const std::vector<Module*>& members, const MemberBatch& x,
                                         FusedActivation f) {
-  const std::vector<Sequential*> sequences = members_as(*this, members);
+  // Every member a Sequential of as many layers; each layer checks its own configuration (comparing
+  // the whole str() of every member here would rebuild the network's description at every step).
+  ELBO_CHECK(!members.empty() && members[0] == this, "Sequential: forward_members must be called on members[0]");
+  std::vector<Sequential*> sequences;
+  for (size_t k = 0; k < members.size(); ++k) {
+    auto* s = dynamic_cast<Sequential*>(members[k]);
+    ELBO_CHECK(s != nullptr && s->size() == size(), "forward_members: member ", k, " is ",
+               members[k] ? members[k]->str() : "null", " where member 0 is a Sequential of ", size(),
+               " layers; the members of an ensemble must be built alike");
+    sequences.push_back(s);
+  }
   MemberBatch y = x;
   for (size_t i = 0; i < layers_.size(); ++i) {
     std::vector<Module*> layer;

@@ -178,4 +178,10 @@ TEST_CASE("one pass: errors name the member and what differs") {
   CHECK_THROWS_WITH_AS(nn::forward_members({&bn1, &bn2}, zeros(Shape{2, 5, 2, 3, 3})),
                        doctest::Contains("cannot run an ensemble's members in one pass"), Error);
   CHECK_THROWS_WITH_AS(nn::forward_members({&l1, &l1}, zeros(Shape{3, 5, 3})), doctest::Contains("[2, N, ...]"), Error);
+  nn::Sequential s1, s2;
+  s1.add<nn::Linear>(init, 3, 2);
+  s1.add<nn::ReLU>();
+  s2.add<nn::Linear>(init, 3, 2);
+  CHECK_THROWS_WITH_AS(nn::forward_members({&s1, &s2}, zeros(Shape{2, 5, 3})),
+                       doctest::Contains("where member 0 is a Sequential of 2 layers"), Error);
 }
