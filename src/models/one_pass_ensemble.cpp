@@ -59,15 +59,13 @@ std::vector<LossTerms> OnePassEnsemble::losses(const std::vector<Tensor>& batche
                dtype_name(c.dtype), " on ", device_name(c.device), " and shaped like batch 0, ",
                batches[0].defined() ? batches[0].shape().str() : "undefined");
   }
-  const int64_t L = c.vae.latents;
   // 1. the K encoders at once: stats [K, M, 2·L]
   Tensor stats = nn::forward_members(encoders_, nn::stack_member_tensors(batches));
   // 2. each member's posterior and z from its own noise
   std::vector<Vae::Posterior> q(K);
   std::vector<Tensor> z(K);
   for (size_t k = 0; k < K; ++k) {
-    Tensor member_stats = member_of(stats, static_cast<int64_t>(k));
-    q[k] = {slice(member_stats, 1, 0, L), slice(member_stats, 1, L, 2 * L)};
+    q[k] = members_[k]->vae.posterior_of(member_of(stats, static_cast<int64_t>(k)));
     z[k] = members_[k]->sample_posterior(q[k], t);
   }
   // 3. the K decoders at once: logits [K, M, C, S, S]

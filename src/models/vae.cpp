@@ -35,7 +35,10 @@ Vae::Posterior Vae::encode(const Tensor& x) {
   ELBO_CHECK(x.defined() && x.ndim() >= 2 && x.size(0) >= 1 && x.numel() == x.size(0) * D, "Vae::encode (",
              config.architecture, "): expected images [N, ", config.channels, ", ", config.image_size, ", ",
              config.image_size, "], got ", x.defined() ? x.shape().str() : "undefined");
-  Tensor stats = encoder(x);
+  return posterior_of(encoder(x));
+}
+
+Vae::Posterior Vae::posterior_of(const Tensor& stats) const {
   return {slice(stats, 1, 0, latents), slice(stats, 1, latents, 2 * latents)};
 }
 

@@ -49,6 +49,8 @@ class Vae : public nn::Module {
   };
   // x: [N, C, H, W] (or [N, C·H·W] for the MLP architectures).
   Posterior encode(const Tensor& x);
+  // The encoder's output [N, 2·latents] taken apart into μ (the first latents) and log σ².
+  Posterior posterior_of(const Tensor& stats) const;
   // The decoder's logits, [N, C, H, W].
   Tensor decode(const Tensor& z);
   // r(x, logits) per sample, [N], for this Vae's likelihood (models/likelihood.hpp).
